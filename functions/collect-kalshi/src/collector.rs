@@ -1,0 +1,335 @@
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{bail, Context};
+use chrono::Utc;
+use precog::db::{catalog, markets, rejects};
+use precog::db::rejects::NewRejected;
+use precog::kalshi::{CursorGuard, Event, KalshiClient, Market, MarketsQuery, Rejection, Series, TICKERS_PER_REQUEST};
+use precog::runner::{Function, Run};
+use serde_json::value::RawValue;
+use sqlx::PgPool;
+
+use crate::{CollectEvent, CollectKalshi};
+
+/// Counts for one pass (and, summed, for an invocation).
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct PassStats {
+    pub pages: u64,
+    pub markets_seen: u64,
+    pub markets_changed: u64,
+    pub snapshots_inserted: u64,
+    pub rejected: u64,
+    pub events_upserted: u64,
+    pub series_upserted: u64,
+    pub orderbooks: u64,
+    /// Markets that left the open set, looked up to follow them to their result.
+    pub settlement_lookups: u64,
+    /// Of those, the ones found only in Kalshi's historical tier.
+    pub settlement_archived: u64,
+}
+
+impl PassStats {
+    pub fn add(&mut self, other: &PassStats) {
+        self.pages += other.pages;
+        self.markets_seen += other.markets_seen;
+        self.markets_changed += other.markets_changed;
+        self.snapshots_inserted += other.snapshots_inserted;
+        self.rejected += other.rejected;
+        self.events_upserted += other.events_upserted;
+        self.series_upserted += other.series_upserted;
+        self.orderbooks += other.orderbooks;
+        self.settlement_lookups += other.settlement_lookups;
+        self.settlement_archived += other.settlement_archived;
+    }
+}
+
+/// The state of one invocation's passes: the catalog entries already known, so each event and
+/// series is fetched once, and only when new.
+pub(crate) struct Collector<'a> {
+    pool: &'a PgPool,
+    kalshi: &'a KalshiClient,
+    event: &'a CollectEvent,
+    run: &'a Run,
+    known_events: HashSet<String>,
+    known_series: HashSet<String>,
+}
+
+/// How a page of markets came to us: only the open-set pages may fetch depth.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PageKind {
+    Collection,
+    Settlement,
+}
+
+impl<'a> Collector<'a> {
+    pub(crate) fn new(pool: &'a PgPool, kalshi: &'a KalshiClient, event: &'a CollectEvent, run: &'a Run) -> Self {
+        Self {
+            pool,
+            kalshi,
+            event,
+            run,
+            known_events: HashSet::new(),
+            known_series: HashSet::new(),
+        }
+    }
+
+    /// Re-fetches the series and events Kalshi changed since our last successful run. On the
+    /// first run everything is new and is fetched as markets reference it.
+    pub(crate) async fn refresh_changed_catalog(&mut self) -> anyhow::Result<()> {
+        let Some(since) = catalog::last_refresh(self.pool, CollectKalshi::NAME).await? else {
+            return Ok(());
+        };
+        // A minute of overlap covers clock skew between Kalshi and us.
+        let since = since - chrono::Duration::minutes(1);
+        let series_raw = self.kalshi.series_updated_since(since).await.context("fetching changed series")?;
+        let events_raw = self.kalshi.events_updated_since(since).await.context("fetching changed events")?;
+        let (series, mut rejected) = parse_all(series_raw, Series::parse, "kalshi.series");
+        let (events, more) = parse_all(events_raw, Event::parse, "kalshi.event");
+        rejected.extend(more);
+        // Only refresh what we track; the rest arrives when a market references it.
+        let series: Vec<Series> = series
+            .into_iter()
+            .filter(|s| self.known_series.contains(&s.ticker))
+            .collect();
+        let known = catalog::known_events(self.pool, &events.iter().map(|e| e.event_ticker.clone()).collect::<Vec<_>>()).await?;
+        let events: Vec<Event> = events.into_iter().filter(|e| known.contains(&e.event_ticker)).collect();
+        let mut stats = PassStats::default();
+        self.store_catalog(&series, &events, &rejected, &mut stats).await
+    }
+
+    /// One pass over the event's markets, then the settlement follow-up.
+    pub(crate) async fn pass(&mut self) -> anyhow::Result<PassStats> {
+        let mut stats = PassStats::default();
+        let mut seen = HashSet::new();
+        if !self.event.tickers.is_empty() {
+            // Named markets are looked up whatever their status: that already follows them.
+            for chunk in self.event.tickers.chunks(TICKERS_PER_REQUEST) {
+                self.collect(MarketsQuery::Tickers(chunk.to_vec()), PageKind::Collection, &mut seen, &mut stats)
+                    .await?;
+            }
+            return Ok(stats);
+        }
+        if self.event.series.is_empty() {
+            self.collect(MarketsQuery::Open, PageKind::Collection, &mut seen, &mut stats).await?;
+        } else {
+            for series in &self.event.series {
+                self.collect(MarketsQuery::OpenInSeries(series.clone()), PageKind::Collection, &mut seen, &mut stats)
+                    .await?;
+            }
+        }
+        self.follow_settlement(&mut seen, &mut stats).await?;
+        Ok(stats)
+    }
+
+    /// Markets we hold that are not final and were not in this pass's open set: look them up by
+    /// ticker, then in the historical tier for those Kalshi has archived.
+    async fn follow_settlement(&mut self, seen: &mut HashSet<String>, stats: &mut PassStats) -> anyhow::Result<()> {
+        let scope = (!self.event.series.is_empty()).then_some(self.event.series.as_slice());
+        let pending: Vec<String> = markets::unsettled(self.pool, scope)
+            .await?
+            .into_iter()
+            .filter(|t| !seen.contains(t))
+            .collect();
+        for chunk in pending.chunks(TICKERS_PER_REQUEST) {
+            stats.settlement_lookups += chunk.len() as u64;
+            self.collect(MarketsQuery::Tickers(chunk.to_vec()), PageKind::Settlement, seen, stats)
+                .await?;
+            let archived: Vec<String> = chunk.iter().filter(|t| !seen.contains(*t)).cloned().collect();
+            if archived.is_empty() {
+                continue;
+            }
+            self.check_deadline()?;
+            let raw = self
+                .kalshi
+                .historical_markets(&archived)
+                .await
+                .context("looking up archived markets")?;
+            stats.settlement_archived += raw.len() as u64;
+            stats.pages += 1;
+            self.store_page(raw, PageKind::Settlement, seen, stats).await?;
+        }
+        Ok(())
+    }
+
+    /// Follows the query's cursor to the end, storing each page as it arrives.
+    async fn collect(
+        &mut self,
+        query: MarketsQuery,
+        kind: PageKind,
+        seen: &mut HashSet<String>,
+        stats: &mut PassStats,
+    ) -> anyhow::Result<()> {
+        let mut cursors = CursorGuard::new("GET /markets");
+        let mut cursor: Option<String> = None;
+        loop {
+            self.check_deadline()?;
+            let page = self
+                .kalshi
+                .markets_page(&query, cursor.as_deref())
+                .await
+                .with_context(|| format!("fetching markets ({query:?}) after {} pages", stats.pages))?;
+            stats.pages += 1;
+            let next = cursors.next(page.cursor)?;
+            self.store_page(page.markets, kind, seen, stats).await?;
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Parses a page, makes sure its events and series are stored, fetches depth when asked, and
+    /// writes markets, snapshots and rejects in one transaction.
+    async fn store_page(
+        &mut self,
+        raw: Vec<Box<RawValue>>,
+        kind: PageKind,
+        seen: &mut HashSet<String>,
+        stats: &mut PassStats,
+    ) -> anyhow::Result<()> {
+        let observed_at = Utc::now();
+        let (markets, rejected) = parse_all(raw, Market::parse, "kalshi.market");
+        stats.markets_seen += markets.len() as u64;
+        seen.extend(markets.iter().map(|m| m.ticker.clone()));
+        self.ensure_catalog(&markets, stats).await?;
+        let depth = if self.event.depth && kind == PageKind::Collection {
+            self.order_books(&markets, stats).await?
+        } else {
+            HashMap::new()
+        };
+
+        let mut tx = self.pool.begin().await?;
+        let written = markets::write_page(&mut tx, &markets, &depth, observed_at, self.event.heartbeat_minutes())
+            .await
+            .context("writing a page of markets")?;
+        rejects::upsert(&mut tx, self.run.id, &rejected)
+            .await
+            .context("keeping rejected markets")?;
+        tx.commit().await?;
+
+        stats.markets_changed += written.markets_changed;
+        stats.snapshots_inserted += written.snapshots_inserted;
+        stats.rejected += rejected.len() as u64;
+        self.run.add_written(written.markets_changed + written.snapshots_inserted);
+        self.run.add_rejected(rejected.len() as u64);
+        Ok(())
+    }
+
+    /// Fetches and stores the events (and their series) of `markets` that we have not seen yet.
+    async fn ensure_catalog(&mut self, markets: &[Market], stats: &mut PassStats) -> anyhow::Result<()> {
+        let mut wanted: Vec<String> = markets
+            .iter()
+            .map(|m| m.event_ticker.clone())
+            .filter(|e| !self.known_events.contains(e))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let stored = catalog::known_events(self.pool, &wanted).await?;
+        let missing: Vec<String> = wanted.iter().filter(|e| !stored.contains(*e)).cloned().collect();
+        // Whether or not Kalshi returns them, don't ask again in this invocation.
+        self.known_events.extend(wanted);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let raw = self.kalshi.events_by_tickers(&missing).await.context("fetching new events")?;
+        let (events, mut rejected) = parse_all(raw, Event::parse, "kalshi.event");
+
+        let mut series_wanted: Vec<String> = events
+            .iter()
+            .map(|e| e.series_ticker.clone())
+            .filter(|s| !self.known_series.contains(s))
+            .collect();
+        series_wanted.sort();
+        series_wanted.dedup();
+        let stored = catalog::known_series(self.pool, &series_wanted).await?;
+        let mut series = Vec::new();
+        for ticker in series_wanted.iter().filter(|s| !stored.contains(*s)) {
+            if let Some(raw) = self.kalshi.series(ticker).await.context("fetching a new series")? {
+                match Series::parse(raw) {
+                    Ok(s) => series.push(s),
+                    Err((why, raw)) => rejected.push(rejection("kalshi.series", why, raw)),
+                }
+            }
+        }
+        self.known_series.extend(series_wanted);
+        self.store_catalog(&series, &events, &rejected, stats).await
+    }
+
+    async fn store_catalog(
+        &self,
+        series: &[Series],
+        events: &[Event],
+        rejected: &[NewRejected],
+        stats: &mut PassStats,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let series_written = catalog::upsert_series(&mut tx, series).await.context("upserting series")?;
+        let events_written = catalog::upsert_events(&mut tx, events).await.context("upserting events")?;
+        rejects::upsert(&mut tx, self.run.id, rejected).await?;
+        tx.commit().await?;
+        stats.series_upserted += series_written;
+        stats.events_upserted += events_written;
+        stats.rejected += rejected.len() as u64;
+        self.run.add_written(series_written + events_written);
+        self.run.add_rejected(rejected.len() as u64);
+        Ok(())
+    }
+
+    /// Order books for the page's markets, 100 tickers a request.
+    async fn order_books(
+        &self,
+        markets: &[Market],
+        stats: &mut PassStats,
+    ) -> anyhow::Result<HashMap<String, Box<RawValue>>> {
+        let tickers: Vec<String> = markets.iter().map(|m| m.ticker.clone()).collect();
+        let mut books = HashMap::with_capacity(tickers.len());
+        for chunk in tickers.chunks(TICKERS_PER_REQUEST) {
+            self.check_deadline()?;
+            let entries = self.kalshi.orderbooks(chunk).await.context("fetching order books")?;
+            for entry in entries {
+                if let Some(book) = entry.orderbook_fp {
+                    books.insert(entry.ticker, book);
+                }
+            }
+        }
+        stats.orderbooks += books.len() as u64;
+        Ok(books)
+    }
+
+    fn check_deadline(&self) -> anyhow::Result<()> {
+        if self.run.remaining().is_zero() {
+            bail!("the invocation's deadline arrived mid-pass");
+        }
+        Ok(())
+    }
+}
+
+/// Parses every record, setting aside the ones that do not parse, with their reason.
+fn parse_all<T>(
+    raw: Vec<Box<RawValue>>,
+    parse: fn(Box<RawValue>) -> Result<T, (Rejection, Box<RawValue>)>,
+    source: &'static str,
+) -> (Vec<T>, Vec<NewRejected>) {
+    let mut parsed = Vec::with_capacity(raw.len());
+    let mut rejected = Vec::new();
+    for record in raw {
+        match parse(record) {
+            Ok(value) => parsed.push(value),
+            Err((why, raw)) => rejected.push(rejection(source, why, raw)),
+        }
+    }
+    (parsed, rejected)
+}
+
+fn rejection(source: &'static str, why: Rejection, raw: Box<RawValue>) -> NewRejected {
+    tracing::warn!(source, key = why.key.as_deref().unwrap_or(""), reason = %why, "rejected an upstream record");
+    NewRejected {
+        source,
+        natural_key: why.key.clone(),
+        reason: why.to_string(),
+        raw: serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null),
+    }
+}

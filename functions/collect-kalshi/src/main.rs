@@ -1,0 +1,8 @@
+use std::process::ExitCode;
+
+use collect_kalshi::CollectKalshi;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    precog::runner::main(CollectKalshi::build).await
+}

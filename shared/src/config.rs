@@ -1,0 +1,213 @@
+//! Configuration shared by every function: the two axes of DESIGN.md (`PRECOG_ENV`, `KALSHI_MODE`)
+//! and the database. Functions read their own extra variables through [`Env`], so every refusal
+//! names the variable at fault.
+
+use std::fmt;
+use std::str::FromStr;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// A configuration value that is missing or malformed; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration {var}: {message}")]
+pub struct ConfigError {
+    pub var: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(var: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            var: var.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Where the code runs; decides log format and safety checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl FromStr for Environment {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(Self::Development),
+            "production" | "prod" => Ok(Self::Production),
+            other => Err(format!(
+                "`{other}` is not an environment; use `development` or `production`"
+            )),
+        }
+    }
+}
+
+/// Which Kalshi API the functions talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KalshiMode {
+    Demo,
+    Live,
+}
+
+impl KalshiMode {
+    /// The documented REST base for the mode (reference/kalshi-api.md §1).
+    pub fn default_api_base(self) -> &'static str {
+        match self {
+            Self::Demo => "https://external-api.demo.kalshi.co/trade-api/v2",
+            Self::Live => "https://external-api.kalshi.com/trade-api/v2",
+        }
+    }
+}
+
+impl FromStr for KalshiMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "demo" => Ok(Self::Demo),
+            "live" => Ok(Self::Live),
+            other => Err(format!(
+                "`{other}` is not a Kalshi mode; use `demo` or `live`"
+            )),
+        }
+    }
+}
+
+/// Reads variables from a source (the process environment in production, a map in tests).
+pub struct Env {
+    lookup: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+}
+
+impl Env {
+    /// The process environment; empty values count as unset.
+    pub fn process() -> Self {
+        Self {
+            lookup: Box::new(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty())),
+        }
+    }
+
+    /// A fixed set of variables, for tests.
+    pub fn from_pairs<const N: usize>(pairs: [(&str, &str); N]) -> Self {
+        let map: std::collections::HashMap<String, String> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Self {
+            lookup: Box::new(move |name| map.get(name).cloned()),
+        }
+    }
+
+    pub fn get(&self, var: &str) -> Option<String> {
+        (self.lookup)(var)
+    }
+
+    pub fn required(&self, var: &str) -> Result<String, ConfigError> {
+        self.get(var)
+            .ok_or_else(|| ConfigError::new(var, "is required but not set"))
+    }
+
+    /// A parsed variable, or `default` when unset.
+    pub fn parse_or<T>(&self, var: &str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.get(var) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| ConfigError::new(var, e.to_string())),
+        }
+    }
+}
+
+/// The database connection string: a secret, never printed.
+#[derive(Clone)]
+pub struct DatabaseUrl(SecretString);
+
+impl DatabaseUrl {
+    pub fn parse(var: &str, raw: String) -> Result<Self, ConfigError> {
+        if !(raw.starts_with("postgres://") || raw.starts_with("postgresql://")) {
+            return Err(ConfigError::new(
+                var,
+                "must be a postgres:// or postgresql:// URL",
+            ));
+        }
+        Ok(Self(SecretString::from(raw)))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DatabaseUrl(<redacted>)")
+    }
+}
+
+/// The settings every function shares.
+#[derive(Debug, Clone)]
+pub struct CommonConfig {
+    pub environment: Environment,
+    /// `None` only in development, where the runner starts a local cluster instead.
+    pub database_url: Option<DatabaseUrl>,
+}
+
+impl CommonConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let environment = env.parse_or("PRECOG_ENV", Environment::Development)?;
+        let database_url = env
+            .get("DATABASE_URL")
+            .map(|raw| DatabaseUrl::parse("DATABASE_URL", raw))
+            .transpose()?;
+        if database_url.is_none() && environment == Environment::Production {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "is required when PRECOG_ENV=production",
+            ));
+        }
+        Ok(Self {
+            environment,
+            database_url,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_without_a_database_is_refused_naming_the_variable() {
+        let env = Env::from_pairs([("PRECOG_ENV", "production")]);
+        let err = CommonConfig::from_env(&env).expect_err("must refuse");
+        assert_eq!(err.var, "DATABASE_URL");
+    }
+
+    #[test]
+    fn a_bad_environment_name_is_refused() {
+        let env = Env::from_pairs([("PRECOG_ENV", "staging")]);
+        let err = CommonConfig::from_env(&env).expect_err("must refuse");
+        assert_eq!(err.var, "PRECOG_ENV");
+        assert!(err.message.contains("staging"));
+    }
+
+    #[test]
+    fn a_non_postgres_url_is_refused() {
+        let env = Env::from_pairs([("DATABASE_URL", "mysql://x")]);
+        assert_eq!(
+            CommonConfig::from_env(&env).expect_err("must refuse").var,
+            "DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn the_database_url_never_prints() {
+        let url = DatabaseUrl::parse("X", "postgres://u:hunter2@h/db".into()).expect("valid");
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+}

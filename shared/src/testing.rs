@@ -1,0 +1,133 @@
+//! Real PostgreSQL for tests (DESIGN.md, "Testing with real components"). The server is
+//! `TEST_DATABASE_URL` when set (an admin URL: the harness creates databases on it), otherwise a
+//! throwaway cluster started once per test binary and removed when the binary exits. Every test
+//! gets its own database, cloned from a template migrated once, so tests run in parallel.
+
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+
+use crate::config::DatabaseUrl;
+use crate::pgcluster::LocalCluster;
+
+struct Server {
+    /// URL of the server's `postgres` database with a `{db}` placeholder for the database name.
+    url_pattern: String,
+    template: String,
+}
+
+static SERVER: OnceCell<Server> = OnceCell::const_new();
+
+/// A freshly migrated database of its own for one test.
+pub struct TestDb {
+    pub pool: PgPool,
+    pub url: DatabaseUrl,
+    pub name: String,
+}
+
+impl TestDb {
+    /// The URL as a plain string (to hand to a child process as `DATABASE_URL`).
+    pub fn url_string(&self) -> String {
+        self.url.expose().to_owned()
+    }
+}
+
+/// Installs a test subscriber when `TEST_LOG` is set; silent otherwise.
+pub fn init_test_logging() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        crate::telemetry::init(crate::config::Environment::Development);
+    }
+}
+
+async fn server() -> &'static Server {
+    SERVER
+        .get_or_init(|| async {
+            let url_pattern = match std::env::var("TEST_DATABASE_URL") {
+                Ok(url) if !url.is_empty() => with_database(&url, "{db}"),
+                _ => {
+                    let cluster = LocalCluster::throwaway(std::process::id())
+                        .await
+                        .expect("starting a throwaway PostgreSQL (set TEST_DATABASE_URL to use another)");
+                    cluster.url("{db}")
+                }
+            };
+            let template = format!("precog_template_{}", uuid::Uuid::new_v4().simple());
+            let admin_url = url_pattern.replace("{db}", "postgres");
+            let mut admin = PgConnection::connect(&admin_url).await.expect("connecting to the test server");
+            sqlx::query(&format!("create database {template}"))
+                .execute(&mut admin)
+                .await
+                .expect("creating the template database");
+            admin.close().await.ok();
+            let mut conn = PgConnection::connect(&url_pattern.replace("{db}", &template))
+                .await
+                .expect("connecting to the template database");
+            crate::db::MIGRATOR.run(&mut conn).await.expect("migrating the template database");
+            conn.close().await.ok();
+            Server {
+                url_pattern,
+                template,
+            }
+        })
+        .await
+}
+
+/// A new database with every migration applied.
+pub async fn test_db() -> TestDb {
+    init_test_logging();
+    let server = server().await;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&server.url_pattern.replace("{db}", "postgres"))
+        .await
+        .expect("connecting to the test server");
+    // Concurrent clones of one template can collide on its lock; a short retry settles it.
+    let mut attempt = 0;
+    loop {
+        let created = sqlx::query(&format!("create database {name} template {}", server.template))
+            .execute(&mut admin)
+            .await;
+        match created {
+            Ok(_) => break,
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                tracing::debug!(error = %e, "retrying database clone");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+            }
+            Err(e) => panic!("creating test database {name}: {e}"),
+        }
+    }
+    admin.close().await.ok();
+    let url = DatabaseUrl::parse("TEST_DATABASE_URL", server.url_pattern.replace("{db}", &name))
+        .expect("a postgres URL");
+    let pool = crate::db::lazy_pool(&url, 8).expect("a pool");
+    TestDb { pool, url, name }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = &base[scheme_end..];
+    let base = match host_part.find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "{db}"),
+            "postgres://u:p@h:5432/{db}?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}
