@@ -70,7 +70,6 @@ impl LocalCluster {
             return Ok(Self { port, ..cluster });
         }
         let port = free_port()?;
-        std::fs::write(cluster.data_dir.join(PORT_FILE), port.to_string())?;
         let options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c max_connections=200",
             path_str(&cluster.data_dir)?
@@ -92,6 +91,7 @@ impl LocalCluster {
         )
         .await
         .with_context(|| format!("starting PostgreSQL (log: {})", log.display()))?;
+        std::fs::write(cluster.data_dir.join(PORT_FILE), port.to_string())?;
         Ok(Self { port, ..cluster })
     }
 
@@ -129,18 +129,10 @@ impl LocalCluster {
     }
 
     async fn running_port(&self) -> Option<u16> {
-        let status = Command::new(self.bin_dir.join("pg_ctl"))
-            .args(["-D"])
-            .arg(&self.data_dir)
-            .arg("status")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
+        let data_dir = path_str(&self.data_dir).ok()?;
+        run_as_server(is_root().await, self.bin_dir.join("pg_ctl"), &["-D", data_dir, "status"])
             .await
             .ok()?;
-        if !status.success() {
-            return None;
-        }
         std::fs::read_to_string(self.data_dir.join(PORT_FILE))
             .ok()?
             .trim()

@@ -50,6 +50,18 @@ impl Function for CollectKalshi {
     type Event = CollectEvent;
     type Details = Details;
 
+    /// The full pass, each series selection and ticker look-ups lock separately, so a game-window
+    /// loop does not make the 5-minute pass skip; their writes are idempotent upserts either way.
+    fn lock_key(event: &CollectEvent) -> String {
+        if !event.series.is_empty() {
+            format!("{}/series:{}", Self::NAME, event.series.join(","))
+        } else if !event.tickers.is_empty() {
+            format!("{}/tickers", Self::NAME)
+        } else {
+            Self::NAME.to_owned()
+        }
+    }
+
     async fn handle(&self, event: CollectEvent, run: &Run) -> anyhow::Result<Details> {
         let mut details = Details::default();
         let mut collector = collector::Collector::new(&self.pool, &self.kalshi, &event, run);

@@ -11,7 +11,7 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use super::event::Trigger;
+use super::event::{parse_event, Trigger};
 use super::invocation::{invoke, Function, Report, Summary};
 use crate::config::{CommonConfig, ConfigError, DatabaseUrl, Env, Environment};
 use crate::db;
@@ -86,6 +86,21 @@ pub async fn main_with_args<F: Function, A: clap::Args>(
     };
     crate::telemetry::init(common.environment);
 
+    let payload = if under_lambda {
+        Value::Null
+    } else {
+        match read_event(cli.event.as_deref(), cli.event_file.as_deref()) {
+            Ok(payload) => payload,
+            Err(message) => return refuse(&message),
+        }
+    };
+    // Refuse a bad event before touching the database (invoke parses it again; it is tiny).
+    if !under_lambda && !cli.migrate {
+        if let Err(bad) = parse_event::<F::Event>(payload.clone(), Trigger::Manual) {
+            return refuse(&bad.to_string());
+        }
+    }
+
     let pool = match connect(&common).await {
         Ok(pool) => pool,
         Err(e) => return fail(&e),
@@ -106,14 +121,6 @@ pub async fn main_with_args<F: Function, A: clap::Args>(
         }
     }
 
-    let payload = if under_lambda {
-        Value::Null
-    } else {
-        match read_event(cli.event.as_deref(), cli.event_file.as_deref()) {
-            Ok(payload) => payload,
-            Err(message) => return refuse(&message),
-        }
-    };
     let trigger = match cli.trigger {
         CliTrigger::Schedule => Trigger::Schedule,
         CliTrigger::Manual => Trigger::Manual,

@@ -35,6 +35,14 @@ pub trait Function: Send + Sync + 'static {
         event: Self::Event,
         run: &Run,
     ) -> impl Future<Output = anyhow::Result<Self::Details>> + Send;
+
+    /// The advisory-lock key: invocations with the same key never overlap. Defaults to the name;
+    /// a function whose events cover disjoint scopes (a game-window loop beside the 5-minute
+    /// pass) can lock per scope.
+    fn lock_key(event: &Self::Event) -> String {
+        let _ = event;
+        Self::NAME.to_owned()
+    }
 }
 
 /// What a handler knows about its invocation.
@@ -176,6 +184,7 @@ async fn guarded<F: Function>(
 ) -> anyhow::Result<Guarded> {
     use anyhow::Context;
 
+    let lock_key = F::lock_key(&event);
     let mut new_run = NewRun {
         id: run.id,
         function: F::NAME,
@@ -183,7 +192,7 @@ async fn guarded<F: Function>(
         started_at: run.started_at,
         status: RunStatus::Running,
     };
-    let Some(_lock) = runs::try_lock(pool, F::NAME).await.context("taking the function's lock")? else {
+    let Some(_lock) = runs::try_lock(pool, &lock_key).await.context("taking the function's lock")? else {
         new_run.status = RunStatus::Skipped;
         runs::insert(pool, &new_run).await.context("recording the skipped run")?;
         tracing::info!("another invocation holds the lock; skipped");
