@@ -21,8 +21,9 @@ use crate::pgcluster::LocalCluster;
 #[derive(Debug, Parser)]
 #[command(about = "Runs one Precog function invocation, or the Lambda loop under AWS Lambda.")]
 struct Cli<A: clap::Args> {
-    /// The event as JSON, e.g. '{"series":["KXNFLGAME"]}'. Default `{}`.
-    #[arg(long, conflicts_with = "event_file")]
+    /// The event as JSON, e.g. '{"series":["KXNFLGAME"]}'. Default `{}`. Cron services that
+    /// cannot pass arguments set PRECOG_EVENT instead.
+    #[arg(long, env = "PRECOG_EVENT", conflicts_with = "event_file")]
     event: Option<String>,
     /// Read the event from this file.
     #[arg(long)]

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md gives it: formatting, lints, every crate's tests against real
+# PostgreSQL / S3 / HTTP fakes, and the deploy templates. Needs: cargo, PostgreSQL 15+ server
+# binaries (the test harness starts its own throwaway cluster), python3 (cfn-lint, moto).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${PRECOG_VENV:-.venv}"
+if [ ! -x "$venv/bin/cfn-lint" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+export PATH="$PWD/$venv/bin:$PATH"
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== templates"
+scripts/check-templates.sh
+echo "all checks passed"
