@@ -184,8 +184,14 @@ mod tests {
         for attempt in 1..10 {
             let delay = policy.delay_before_retry(attempt);
             let ceiling = (100u64 << (attempt - 1)).min(1_000);
-            assert!(delay <= Duration::from_millis(ceiling), "attempt {attempt}: {delay:?}");
-            assert!(delay >= Duration::from_millis(ceiling / 2), "attempt {attempt}: {delay:?}");
+            assert!(
+                delay <= Duration::from_millis(ceiling),
+                "attempt {attempt}: {delay:?}"
+            );
+            assert!(
+                delay >= Duration::from_millis(ceiling / 2),
+                "attempt {attempt}: {delay:?}"
+            );
         }
     }
 

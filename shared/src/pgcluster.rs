@@ -97,7 +97,8 @@ impl LocalCluster {
 
     /// A throwaway cluster for tests, with durability off, removed when `owner_pid` exits.
     pub async fn throwaway(owner_pid: u32) -> anyhow::Result<Self> {
-        let dir = std::env::temp_dir().join(format!("precog-pg-{owner_pid}-{}", uuid::Uuid::new_v4()));
+        let dir =
+            std::env::temp_dir().join(format!("precog-pg-{owner_pid}-{}", uuid::Uuid::new_v4()));
         let cluster = Self::start(&dir, false).await?;
         let pg_ctl = cluster.bin_dir.join("pg_ctl");
         let runas = if is_root().await {
@@ -130,9 +131,13 @@ impl LocalCluster {
 
     async fn running_port(&self) -> Option<u16> {
         let data_dir = path_str(&self.data_dir).ok()?;
-        run_as_server(is_root().await, self.bin_dir.join("pg_ctl"), &["-D", data_dir, "status"])
-            .await
-            .ok()?;
+        run_as_server(
+            is_root().await,
+            self.bin_dir.join("pg_ctl"),
+            &["-D", data_dir, "status"],
+        )
+        .await
+        .ok()?;
         std::fs::read_to_string(self.data_dir.join(PORT_FILE))
             .ok()?
             .trim()
@@ -170,12 +175,23 @@ async fn ensure_server_user() -> anyhow::Result<()> {
         .success();
     if !exists {
         let status = Command::new("useradd")
-            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER])
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVER_USER,
+            ])
             .status()
             .await
             .context("useradd")?;
         // Another process may have created it at the same moment.
-        let exists_now = Command::new("id").arg(SERVER_USER).stdout(Stdio::null()).status().await?.success();
+        let exists_now = Command::new("id")
+            .arg(SERVER_USER)
+            .stdout(Stdio::null())
+            .status()
+            .await?
+            .success();
         if !status.success() && !exists_now {
             bail!("could not create the system user {SERVER_USER} to run PostgreSQL");
         }

@@ -44,15 +44,17 @@ async fn server() -> &'static Server {
             let url_pattern = match std::env::var("TEST_DATABASE_URL") {
                 Ok(url) if !url.is_empty() => with_database(&url, "{db}"),
                 _ => {
-                    let cluster = LocalCluster::throwaway(std::process::id())
-                        .await
-                        .expect("starting a throwaway PostgreSQL (set TEST_DATABASE_URL to use another)");
+                    let cluster = LocalCluster::throwaway(std::process::id()).await.expect(
+                        "starting a throwaway PostgreSQL (set TEST_DATABASE_URL to use another)",
+                    );
                     cluster.url("{db}")
                 }
             };
             let template = format!("precog_template_{}", uuid::Uuid::new_v4().simple());
             let admin_url = url_pattern.replace("{db}", "postgres");
-            let mut admin = PgConnection::connect(&admin_url).await.expect("connecting to the test server");
+            let mut admin = PgConnection::connect(&admin_url)
+                .await
+                .expect("connecting to the test server");
             sqlx::query(&format!("create database {template}"))
                 .execute(&mut admin)
                 .await
@@ -61,7 +63,10 @@ async fn server() -> &'static Server {
             let mut conn = PgConnection::connect(&url_pattern.replace("{db}", &template))
                 .await
                 .expect("connecting to the template database");
-            crate::db::MIGRATOR.run(&mut conn).await.expect("migrating the template database");
+            crate::db::MIGRATOR
+                .run(&mut conn)
+                .await
+                .expect("migrating the template database");
             conn.close().await.ok();
             Server {
                 url_pattern,
@@ -82,9 +87,12 @@ pub async fn test_db() -> TestDb {
     // Concurrent clones of one template can collide on its lock; a short retry settles it.
     let mut attempt = 0;
     loop {
-        let created = sqlx::query(&format!("create database {name} template {}", server.template))
-            .execute(&mut admin)
-            .await;
+        let created = sqlx::query(&format!(
+            "create database {name} template {}",
+            server.template
+        ))
+        .execute(&mut admin)
+        .await;
         match created {
             Ok(_) => break,
             Err(e) if attempt < 20 => {
@@ -96,9 +104,34 @@ pub async fn test_db() -> TestDb {
         }
     }
     admin.close().await.ok();
-    let url = DatabaseUrl::parse("TEST_DATABASE_URL", server.url_pattern.replace("{db}", &name))
-        .expect("a postgres URL");
+    let url = DatabaseUrl::parse(
+        "TEST_DATABASE_URL",
+        server.url_pattern.replace("{db}", &name),
+    )
+    .expect("a postgres URL");
     let pool = crate::db::lazy_pool(&url, 8).expect("a pool");
+    TestDb { pool, url, name }
+}
+
+/// A new database with no tables at all (for testing `--migrate` itself).
+pub async fn empty_db() -> TestDb {
+    init_test_logging();
+    let server = server().await;
+    let name = format!("e_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&server.url_pattern.replace("{db}", "postgres"))
+        .await
+        .expect("connecting to the test server");
+    sqlx::query(&format!("create database {name} template template0"))
+        .execute(&mut admin)
+        .await
+        .expect("creating an empty database");
+    admin.close().await.ok();
+    let url = DatabaseUrl::parse(
+        "TEST_DATABASE_URL",
+        server.url_pattern.replace("{db}", &name),
+    )
+    .expect("a postgres URL");
+    let pool = crate::db::lazy_pool(&url, 4).expect("a pool");
     TestDb { pool, url, name }
 }
 

@@ -2,9 +2,12 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::{bail, Context};
 use chrono::Utc;
-use precog::db::{catalog, markets, rejects};
 use precog::db::rejects::NewRejected;
-use precog::kalshi::{CursorGuard, Event, KalshiClient, Market, MarketsQuery, Rejection, Series, TICKERS_PER_REQUEST};
+use precog::db::{catalog, markets, rejects};
+use precog::kalshi::{
+    CursorGuard, Event, KalshiClient, Market, MarketsQuery, Parsed, Rejection, Series,
+    TICKERS_PER_REQUEST,
+};
 use precog::runner::{Function, Run};
 use serde_json::value::RawValue;
 use sqlx::PgPool;
@@ -62,7 +65,12 @@ enum PageKind {
 }
 
 impl<'a> Collector<'a> {
-    pub(crate) fn new(pool: &'a PgPool, kalshi: &'a KalshiClient, event: &'a CollectEvent, run: &'a Run) -> Self {
+    pub(crate) fn new(
+        pool: &'a PgPool,
+        kalshi: &'a KalshiClient,
+        event: &'a CollectEvent,
+        run: &'a Run,
+    ) -> Self {
         Self {
             pool,
             kalshi,
@@ -81,8 +89,16 @@ impl<'a> Collector<'a> {
         };
         // A minute of overlap covers clock skew between Kalshi and us.
         let since = since - chrono::Duration::minutes(1);
-        let series_raw = self.kalshi.series_updated_since(since).await.context("fetching changed series")?;
-        let events_raw = self.kalshi.events_updated_since(since).await.context("fetching changed events")?;
+        let series_raw = self
+            .kalshi
+            .series_updated_since(since)
+            .await
+            .context("fetching changed series")?;
+        let events_raw = self
+            .kalshi
+            .events_updated_since(since)
+            .await
+            .context("fetching changed events")?;
         let (series, mut rejected) = parse_all(series_raw, Series::parse, "kalshi.series");
         let (events, more) = parse_all(events_raw, Event::parse, "kalshi.event");
         rejected.extend(more);
@@ -91,10 +107,21 @@ impl<'a> Collector<'a> {
             .into_iter()
             .filter(|s| self.known_series.contains(&s.ticker))
             .collect();
-        let known = catalog::known_events(self.pool, &events.iter().map(|e| e.event_ticker.clone()).collect::<Vec<_>>()).await?;
-        let events: Vec<Event> = events.into_iter().filter(|e| known.contains(&e.event_ticker)).collect();
+        let known = catalog::known_events(
+            self.pool,
+            &events
+                .iter()
+                .map(|e| e.event_ticker.clone())
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+        let events: Vec<Event> = events
+            .into_iter()
+            .filter(|e| known.contains(&e.event_ticker))
+            .collect();
         let mut stats = PassStats::default();
-        self.store_catalog(&series, &events, &rejected, &mut stats).await
+        self.store_catalog(&series, &events, &rejected, &mut stats)
+            .await
     }
 
     /// One pass over the event's markets, then the settlement follow-up.
@@ -104,17 +131,33 @@ impl<'a> Collector<'a> {
         if !self.event.tickers.is_empty() {
             // Named markets are looked up whatever their status: that already follows them.
             for chunk in self.event.tickers.chunks(TICKERS_PER_REQUEST) {
-                self.collect(MarketsQuery::Tickers(chunk.to_vec()), PageKind::Collection, &mut seen, &mut stats)
-                    .await?;
+                self.collect(
+                    MarketsQuery::Tickers(chunk.to_vec()),
+                    PageKind::Collection,
+                    &mut seen,
+                    &mut stats,
+                )
+                .await?;
             }
             return Ok(stats);
         }
         if self.event.series.is_empty() {
-            self.collect(MarketsQuery::Open, PageKind::Collection, &mut seen, &mut stats).await?;
+            self.collect(
+                MarketsQuery::Open,
+                PageKind::Collection,
+                &mut seen,
+                &mut stats,
+            )
+            .await?;
         } else {
             for series in &self.event.series {
-                self.collect(MarketsQuery::OpenInSeries(series.clone()), PageKind::Collection, &mut seen, &mut stats)
-                    .await?;
+                self.collect(
+                    MarketsQuery::OpenInSeries(series.clone()),
+                    PageKind::Collection,
+                    &mut seen,
+                    &mut stats,
+                )
+                .await?;
             }
         }
         self.follow_settlement(&mut seen, &mut stats).await?;
@@ -123,7 +166,11 @@ impl<'a> Collector<'a> {
 
     /// Markets we hold that are not final and were not in this pass's open set: look them up by
     /// ticker, then in the historical tier for those Kalshi has archived.
-    async fn follow_settlement(&mut self, seen: &mut HashSet<String>, stats: &mut PassStats) -> anyhow::Result<()> {
+    async fn follow_settlement(
+        &mut self,
+        seen: &mut HashSet<String>,
+        stats: &mut PassStats,
+    ) -> anyhow::Result<()> {
         let scope = (!self.event.series.is_empty()).then_some(self.event.series.as_slice());
         let pending: Vec<String> = markets::unsettled(self.pool, scope)
             .await?
@@ -132,9 +179,18 @@ impl<'a> Collector<'a> {
             .collect();
         for chunk in pending.chunks(TICKERS_PER_REQUEST) {
             stats.settlement_lookups += chunk.len() as u64;
-            self.collect(MarketsQuery::Tickers(chunk.to_vec()), PageKind::Settlement, seen, stats)
-                .await?;
-            let archived: Vec<String> = chunk.iter().filter(|t| !seen.contains(*t)).cloned().collect();
+            self.collect(
+                MarketsQuery::Tickers(chunk.to_vec()),
+                PageKind::Settlement,
+                seen,
+                stats,
+            )
+            .await?;
+            let archived: Vec<String> = chunk
+                .iter()
+                .filter(|t| !seen.contains(*t))
+                .cloned()
+                .collect();
             if archived.is_empty() {
                 continue;
             }
@@ -146,7 +202,8 @@ impl<'a> Collector<'a> {
                 .context("looking up archived markets")?;
             stats.settlement_archived += raw.len() as u64;
             stats.pages += 1;
-            self.store_page(raw, PageKind::Settlement, seen, stats).await?;
+            self.store_page(raw, PageKind::Settlement, seen, stats)
+                .await?;
         }
         Ok(())
     }
@@ -167,7 +224,9 @@ impl<'a> Collector<'a> {
                 .kalshi
                 .markets_page(&query, cursor.as_deref())
                 .await
-                .with_context(|| format!("fetching markets ({query:?}) after {} pages", stats.pages))?;
+                .with_context(|| {
+                    format!("fetching markets ({query:?}) after {} pages", stats.pages)
+                })?;
             stats.pages += 1;
             let next = cursors.next(page.cursor)?;
             self.store_page(page.markets, kind, seen, stats).await?;
@@ -199,9 +258,15 @@ impl<'a> Collector<'a> {
         };
 
         let mut tx = self.pool.begin().await?;
-        let written = markets::write_page(&mut tx, &markets, &depth, observed_at, self.event.heartbeat_minutes())
-            .await
-            .context("writing a page of markets")?;
+        let written = markets::write_page(
+            &mut tx,
+            &markets,
+            &depth,
+            observed_at,
+            self.event.heartbeat_minutes(),
+        )
+        .await
+        .context("writing a page of markets")?;
         rejects::upsert(&mut tx, self.run.id, &rejected)
             .await
             .context("keeping rejected markets")?;
@@ -210,13 +275,18 @@ impl<'a> Collector<'a> {
         stats.markets_changed += written.markets_changed;
         stats.snapshots_inserted += written.snapshots_inserted;
         stats.rejected += rejected.len() as u64;
-        self.run.add_written(written.markets_changed + written.snapshots_inserted);
+        self.run
+            .add_written(written.markets_changed + written.snapshots_inserted);
         self.run.add_rejected(rejected.len() as u64);
         Ok(())
     }
 
     /// Fetches and stores the events (and their series) of `markets` that we have not seen yet.
-    async fn ensure_catalog(&mut self, markets: &[Market], stats: &mut PassStats) -> anyhow::Result<()> {
+    async fn ensure_catalog(
+        &mut self,
+        markets: &[Market],
+        stats: &mut PassStats,
+    ) -> anyhow::Result<()> {
         let mut wanted: Vec<String> = markets
             .iter()
             .map(|m| m.event_ticker.clone())
@@ -228,13 +298,21 @@ impl<'a> Collector<'a> {
             return Ok(());
         }
         let stored = catalog::known_events(self.pool, &wanted).await?;
-        let missing: Vec<String> = wanted.iter().filter(|e| !stored.contains(*e)).cloned().collect();
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|e| !stored.contains(*e))
+            .cloned()
+            .collect();
         // Whether or not Kalshi returns them, don't ask again in this invocation.
         self.known_events.extend(wanted);
         if missing.is_empty() {
             return Ok(());
         }
-        let raw = self.kalshi.events_by_tickers(&missing).await.context("fetching new events")?;
+        let raw = self
+            .kalshi
+            .events_by_tickers(&missing)
+            .await
+            .context("fetching new events")?;
         let (events, mut rejected) = parse_all(raw, Event::parse, "kalshi.event");
 
         let mut series_wanted: Vec<String> = events
@@ -247,10 +325,15 @@ impl<'a> Collector<'a> {
         let stored = catalog::known_series(self.pool, &series_wanted).await?;
         let mut series = Vec::new();
         for ticker in series_wanted.iter().filter(|s| !stored.contains(*s)) {
-            if let Some(raw) = self.kalshi.series(ticker).await.context("fetching a new series")? {
+            if let Some(raw) = self
+                .kalshi
+                .series(ticker)
+                .await
+                .context("fetching a new series")?
+            {
                 match Series::parse(raw) {
                     Ok(s) => series.push(s),
-                    Err((why, raw)) => rejected.push(rejection("kalshi.series", why, raw)),
+                    Err((why, raw)) => rejected.push(rejection("kalshi.series", why, &raw)),
                 }
             }
         }
@@ -266,8 +349,12 @@ impl<'a> Collector<'a> {
         stats: &mut PassStats,
     ) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await?;
-        let series_written = catalog::upsert_series(&mut tx, series).await.context("upserting series")?;
-        let events_written = catalog::upsert_events(&mut tx, events).await.context("upserting events")?;
+        let series_written = catalog::upsert_series(&mut tx, series)
+            .await
+            .context("upserting series")?;
+        let events_written = catalog::upsert_events(&mut tx, events)
+            .await
+            .context("upserting events")?;
         rejects::upsert(&mut tx, self.run.id, rejected).await?;
         tx.commit().await?;
         stats.series_upserted += series_written;
@@ -288,7 +375,11 @@ impl<'a> Collector<'a> {
         let mut books = HashMap::with_capacity(tickers.len());
         for chunk in tickers.chunks(TICKERS_PER_REQUEST) {
             self.check_deadline()?;
-            let entries = self.kalshi.orderbooks(chunk).await.context("fetching order books")?;
+            let entries = self
+                .kalshi
+                .orderbooks(chunk)
+                .await
+                .context("fetching order books")?;
             for entry in entries {
                 if let Some(book) = entry.orderbook_fp {
                     books.insert(entry.ticker, book);
@@ -310,7 +401,7 @@ impl<'a> Collector<'a> {
 /// Parses every record, setting aside the ones that do not parse, with their reason.
 fn parse_all<T>(
     raw: Vec<Box<RawValue>>,
-    parse: fn(Box<RawValue>) -> Result<T, (Rejection, Box<RawValue>)>,
+    parse: fn(Box<RawValue>) -> Parsed<T>,
     source: &'static str,
 ) -> (Vec<T>, Vec<NewRejected>) {
     let mut parsed = Vec::with_capacity(raw.len());
@@ -318,13 +409,13 @@ fn parse_all<T>(
     for record in raw {
         match parse(record) {
             Ok(value) => parsed.push(value),
-            Err((why, raw)) => rejected.push(rejection(source, why, raw)),
+            Err((why, raw)) => rejected.push(rejection(source, why, &raw)),
         }
     }
     (parsed, rejected)
 }
 
-fn rejection(source: &'static str, why: Rejection, raw: Box<RawValue>) -> NewRejected {
+fn rejection(source: &'static str, why: Rejection, raw: &RawValue) -> NewRejected {
     tracing::warn!(source, key = why.key.as_deref().unwrap_or(""), reason = %why, "rejected an upstream record");
     NewRejected {
         source,

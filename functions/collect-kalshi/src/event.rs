@@ -41,19 +41,31 @@ impl CollectEvent {
 impl Event for CollectEvent {
     fn validate(&self) -> Result<(), BadEvent> {
         if !self.series.is_empty() && !self.tickers.is_empty() {
-            return Err(BadEvent::new("tickers", "give `series` or `tickers`, not both"));
+            return Err(BadEvent::new(
+                "tickers",
+                "give `series` or `tickers`, not both",
+            ));
         }
         for (field, values) in [("series", &self.series), ("tickers", &self.tickers)] {
             if let Some(bad) = values.iter().find(|v| !is_ticker(v)) {
-                return Err(BadEvent::new(field, format!("`{bad}` is not a Kalshi ticker")));
+                return Err(BadEvent::new(
+                    field,
+                    format!("`{bad}` is not a Kalshi ticker"),
+                ));
             }
         }
         if self.tickers.len() > 10_000 {
-            return Err(BadEvent::new("tickers", "at most 10000 tickers per invocation"));
+            return Err(BadEvent::new(
+                "tickers",
+                "at most 10000 tickers per invocation",
+            ));
         }
         if let Some(seconds) = self.interval_seconds {
             if !(1..=3600).contains(&seconds) {
-                return Err(BadEvent::new("interval_seconds", "must be between 1 and 3600"));
+                return Err(BadEvent::new(
+                    "interval_seconds",
+                    "must be between 1 and 3600",
+                ));
             }
         }
         if let Some(seconds) = self.max_seconds {
@@ -63,7 +75,10 @@ impl Event for CollectEvent {
         }
         if let Some(minutes) = self.heartbeat_minutes {
             if !(1..=10_080).contains(&minutes) {
-                return Err(BadEvent::new("heartbeat_minutes", "must be between 1 and 10080"));
+                return Err(BadEvent::new(
+                    "heartbeat_minutes",
+                    "must be between 1 and 10080",
+                ));
             }
         }
         Ok(())
@@ -92,7 +107,10 @@ mod tests {
     #[test]
     fn bad_events_name_their_field() {
         let cases = [
-            (json!({"series": ["KXNFLGAME"], "tickers": ["A-1"]}), "tickers"),
+            (
+                json!({"series": ["KXNFLGAME"], "tickers": ["A-1"]}),
+                "tickers",
+            ),
             (json!({"series": ["kxnfl game"]}), "series"),
             (json!({"interval_seconds": 0}), "interval_seconds"),
             (json!({"heartbeat_minutes": -5}), "heartbeat_minutes"),
@@ -100,7 +118,8 @@ mod tests {
             (json!({"max_seconds": "soon"}), "max_seconds"),
         ];
         for (payload, field) in cases {
-            let err = parse_event::<CollectEvent>(payload.clone(), Trigger::Manual).expect_err("refused");
+            let err =
+                parse_event::<CollectEvent>(payload.clone(), Trigger::Manual).expect_err("refused");
             assert_eq!(err.field, field, "{payload}");
         }
     }

@@ -30,9 +30,9 @@ impl CollectKalshi {
     /// Reads Kalshi's settings from the environment; the pool and client live for the process.
     pub fn build(setup: Setup<NoArgs>) -> Result<Self, ConfigError> {
         let settings = KalshiSettings::from_env(&setup.env)?;
-        let kalshi = settings
-            .client()
-            .map_err(|e| ConfigError::new("KALSHI_API_BASE", format!("building the HTTP client: {e}")))?;
+        let kalshi = settings.client().map_err(|e| {
+            ConfigError::new("KALSHI_API_BASE", format!("building the HTTP client: {e}"))
+        })?;
         Ok(Self::new(setup.pool, kalshi))
     }
 }
@@ -71,7 +71,9 @@ impl Function for CollectKalshi {
             let stats = collector.pass().await?;
             details.passes += 1;
             details.totals.add(&stats);
-            let Some(interval) = event.interval() else { break };
+            let Some(interval) = event.interval() else {
+                break;
+            };
             let next = started + interval;
             // Start another pass only if it can finish in the time left, judged by this one.
             if next + started.elapsed() > run.deadline() {

@@ -8,17 +8,24 @@ use sqlx::{PgConnection, PgPool};
 use crate::kalshi::{Event, Series};
 
 /// Which of `event_tickers` we already have.
-pub async fn known_events(pool: &PgPool, event_tickers: &[String]) -> Result<HashSet<String>, sqlx::Error> {
+pub async fn known_events(
+    pool: &PgPool,
+    event_tickers: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
     // language=PostgreSQL
-    let rows: Vec<String> = sqlx::query_scalar("select event_ticker from events where event_ticker = any($1)")
-        .bind(event_tickers)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<String> =
+        sqlx::query_scalar("select event_ticker from events where event_ticker = any($1)")
+            .bind(event_tickers)
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Which of `series_tickers` we already have.
-pub async fn known_series(pool: &PgPool, series_tickers: &[String]) -> Result<HashSet<String>, sqlx::Error> {
+pub async fn known_series(
+    pool: &PgPool,
+    series_tickers: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
     // language=PostgreSQL
     let rows: Vec<String> = sqlx::query_scalar("select ticker from series where ticker = any($1)")
         .bind(series_tickers)
@@ -29,12 +36,17 @@ pub async fn known_series(pool: &PgPool, series_tickers: &[String]) -> Result<Ha
 
 /// When the catalog was last refreshed: the start of the function's last successful run. Changes
 /// Kalshi stamped after it are fetched on the next pass.
-pub async fn last_refresh(pool: &PgPool, function: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn last_refresh(
+    pool: &PgPool,
+    function: &str,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query_scalar("select max(started_at) from collection_runs where function = $1 and status = 'ok'")
-        .bind(function)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar(
+        "select max(started_at) from collection_runs where function = $1 and status = 'ok'",
+    )
+    .bind(function)
+    .fetch_one(pool)
+    .await
 }
 
 pub async fn upsert_series(conn: &mut PgConnection, series: &[Series]) -> Result<u64, sqlx::Error> {
@@ -51,7 +63,8 @@ pub async fn upsert_series(conn: &mut PgConnection, series: &[Series]) -> Result
         .map(|s| serde_json::to_string(&s.tags).unwrap_or_else(|_| "[]".into()))
         .collect();
     let fee_types: Vec<Option<&str>> = series.iter().map(|s| s.fee_type.as_deref()).collect();
-    let fee_multipliers: Vec<Option<rust_decimal::Decimal>> = series.iter().map(|s| s.fee_multiplier).collect();
+    let fee_multipliers: Vec<Option<rust_decimal::Decimal>> =
+        series.iter().map(|s| s.fee_multiplier).collect();
     let urls: Vec<Option<&str>> = series.iter().map(|s| s.contract_url.as_deref()).collect();
     let updated: Vec<Option<DateTime<Utc>>> = series.iter().map(|s| s.last_updated_ts).collect();
     let raws: Vec<&str> = series.iter().map(|s| s.raw.get()).collect();
@@ -98,8 +111,12 @@ pub async fn upsert_events(conn: &mut PgConnection, events: &[Event]) -> Result<
     let sub_titles: Vec<Option<&str>> = events.iter().map(|e| e.sub_title.as_deref()).collect();
     let exclusive: Vec<Option<bool>> = events.iter().map(|e| e.mutually_exclusive).collect();
     let strike_dates: Vec<Option<DateTime<Utc>>> = events.iter().map(|e| e.strike_date).collect();
-    let strike_periods: Vec<Option<&str>> = events.iter().map(|e| e.strike_period.as_deref()).collect();
-    let fee_types: Vec<Option<&str>> = events.iter().map(|e| e.fee_type_override.as_deref()).collect();
+    let strike_periods: Vec<Option<&str>> =
+        events.iter().map(|e| e.strike_period.as_deref()).collect();
+    let fee_types: Vec<Option<&str>> = events
+        .iter()
+        .map(|e| e.fee_type_override.as_deref())
+        .collect();
     let fee_multipliers: Vec<Option<rust_decimal::Decimal>> =
         events.iter().map(|e| e.fee_multiplier_override).collect();
     let updated: Vec<Option<DateTime<Utc>>> = events.iter().map(|e| e.last_updated_ts).collect();

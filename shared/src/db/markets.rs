@@ -31,7 +31,8 @@ pub async fn write_page(
         return Ok(PageWrite::default());
     }
     let markets_changed = upsert_markets(conn, markets, observed_at).await?;
-    let snapshots_inserted = insert_snapshots(conn, markets, depth, observed_at, heartbeat_minutes).await?;
+    let snapshots_inserted =
+        insert_snapshots(conn, markets, depth, observed_at, heartbeat_minutes).await?;
     Ok(PageWrite {
         markets_changed,
         snapshots_inserted,
@@ -43,9 +44,14 @@ async fn upsert_markets(
     markets: &[Market],
     observed_at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let text = |f: fn(&Market) -> Option<&str>| -> Vec<Option<&str>> { markets.iter().map(f).collect() };
-    let time = |f: fn(&Market) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> { markets.iter().map(f).collect() };
-    let number = |f: fn(&Market) -> Option<Decimal>| -> Vec<Option<Decimal>> { markets.iter().map(f).collect() };
+    let text =
+        |f: fn(&Market) -> Option<&str>| -> Vec<Option<&str>> { markets.iter().map(f).collect() };
+    let time = |f: fn(&Market) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
+        markets.iter().map(f).collect()
+    };
+    let number = |f: fn(&Market) -> Option<Decimal>| -> Vec<Option<Decimal>> {
+        markets.iter().map(f).collect()
+    };
     // language=PostgreSQL
     let result = sqlx::query(
         "insert into markets (ticker, event_ticker, series_ticker, market_type, title, yes_sub_title,
@@ -131,7 +137,9 @@ async fn insert_snapshots(
     observed_at: DateTime<Utc>,
     heartbeat_minutes: u32,
 ) -> Result<u64, sqlx::Error> {
-    let quote = |f: fn(&Market) -> Option<Decimal>| -> Vec<Option<Decimal>> { markets.iter().map(f).collect() };
+    let quote = |f: fn(&Market) -> Option<Decimal>| -> Vec<Option<Decimal>> {
+        markets.iter().map(f).collect()
+    };
     let depths: Vec<Option<&str>> = markets
         .iter()
         .map(|m| depth.get(&m.ticker).map(|d| d.get()))
@@ -194,7 +202,10 @@ async fn insert_snapshots(
 }
 
 /// Markets not yet final, to follow until Kalshi reports their result; limited to `series` when given.
-pub async fn unsettled(pool: &PgPool, series: Option<&[String]>) -> Result<Vec<String>, sqlx::Error> {
+pub async fn unsettled(
+    pool: &PgPool,
+    series: Option<&[String]>,
+) -> Result<Vec<String>, sqlx::Error> {
     // language=PostgreSQL
     sqlx::query_scalar(
         "select ticker from markets

@@ -10,12 +10,12 @@ use crate::config::DatabaseUrl;
 
 /// Kalshi's catalog: series, events, markets.
 pub mod catalog;
+/// Markets and their snapshots: upserts, change-only snapshots with a heartbeat.
+pub mod markets;
 /// Upstream records that did not parse, kept raw.
 pub mod rejects;
 /// The `collection_runs` ledger and the per-function advisory lock.
 pub mod runs;
-/// Markets and their snapshots: upserts, change-only snapshots with a heartbeat.
-pub mod markets;
 
 /// Every migration under `migrations/`, embedded at compile time (see `build.rs`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");

@@ -87,11 +87,12 @@ pub struct FunctionLock {
 pub async fn try_lock(pool: &PgPool, function: &str) -> Result<Option<FunctionLock>, sqlx::Error> {
     let mut connection: PoolConnection<Postgres> = pool.acquire().await?;
     // language=PostgreSQL
-    let locked: bool =
-        sqlx::query_scalar("select pg_try_advisory_lock(hashtextextended('precog.function.' || $1, 0))")
-            .bind(function)
-            .fetch_one(&mut *connection)
-            .await?;
+    let locked: bool = sqlx::query_scalar(
+        "select pg_try_advisory_lock(hashtextextended('precog.function.' || $1, 0))",
+    )
+    .bind(function)
+    .fetch_one(&mut *connection)
+    .await?;
     Ok(locked.then(|| FunctionLock {
         _connection: connection.detach(),
     }))

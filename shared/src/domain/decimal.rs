@@ -56,8 +56,14 @@ mod tests {
 
     #[test]
     fn sub_penny_prices_keep_every_digit() {
-        assert_eq!(parse_dollars("0.0150").expect("valid").to_string(), "0.0150");
-        assert_eq!(parse_dollars("0.000100").expect("valid").to_string(), "0.000100");
+        assert_eq!(
+            parse_dollars("0.0150").expect("valid").to_string(),
+            "0.0150"
+        );
+        assert_eq!(
+            parse_dollars("0.000100").expect("valid").to_string(),
+            "0.000100"
+        );
     }
 
     #[test]
@@ -70,8 +76,14 @@ mod tests {
         for bad in ["", "abc", "0.5x", "1e-2", "NaN", "1_0", "--1"] {
             assert!(parse_count(bad).is_err(), "{bad} should be refused");
         }
-        assert!(matches!(parse_dollars("1.0001"), Err(DecimalError::PriceOutOfRange(_))));
-        assert!(matches!(parse_count("-1.00"), Err(DecimalError::NegativeCount(_))));
+        assert!(matches!(
+            parse_dollars("1.0001"),
+            Err(DecimalError::PriceOutOfRange(_))
+        ));
+        assert!(matches!(
+            parse_count("-1.00"),
+            Err(DecimalError::NegativeCount(_))
+        ));
     }
 
     proptest! {

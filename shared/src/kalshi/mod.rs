@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-pub use records::{Event, Market, Quote, Rejection, Series};
+pub use records::{Event, Market, Parsed, Quote, Rejection, Series};
 use wire::{EventsPage, MarketsPage, OneSeries, OrderbookEntry, OrderbooksPage, SeriesList};
 
 use crate::config::{ConfigError, Env, KalshiMode};
@@ -60,19 +60,31 @@ impl KalshiSettings {
             .get("KALSHI_API_BASE")
             .unwrap_or_else(|| mode.default_api_base().to_owned());
         if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
-            return Err(ConfigError::new("KALSHI_API_BASE", "must be an http(s) URL"));
+            return Err(ConfigError::new(
+                "KALSHI_API_BASE",
+                "must be an http(s) URL",
+            ));
         }
         let requests_per_second: f64 = env.parse_or("KALSHI_REQUESTS_PER_SECOND", 10.0)?;
         if !(requests_per_second > 0.0 && requests_per_second <= 1000.0) {
-            return Err(ConfigError::new("KALSHI_REQUESTS_PER_SECOND", "must be in (0, 1000]"));
+            return Err(ConfigError::new(
+                "KALSHI_REQUESTS_PER_SECOND",
+                "must be in (0, 1000]",
+            ));
         }
         let timeout_seconds: f64 = env.parse_or("KALSHI_TIMEOUT_SECONDS", 10.0)?;
         if !(timeout_seconds > 0.0 && timeout_seconds <= 120.0) {
-            return Err(ConfigError::new("KALSHI_TIMEOUT_SECONDS", "must be in (0, 120]"));
+            return Err(ConfigError::new(
+                "KALSHI_TIMEOUT_SECONDS",
+                "must be in (0, 120]",
+            ));
         }
         let max_attempts: u32 = env.parse_or("KALSHI_MAX_ATTEMPTS", 5)?;
         if max_attempts == 0 {
-            return Err(ConfigError::new("KALSHI_MAX_ATTEMPTS", "must be at least 1"));
+            return Err(ConfigError::new(
+                "KALSHI_MAX_ATTEMPTS",
+                "must be at least 1",
+            ));
         }
         Ok(Self {
             mode,
@@ -143,7 +155,11 @@ impl KalshiClient {
     }
 
     /// One page of markets. Send `cursor` only when the previous page gave a non-empty one.
-    pub async fn markets_page(&self, query: &MarketsQuery, cursor: Option<&str>) -> Result<MarketsPage> {
+    pub async fn markets_page(
+        &self,
+        query: &MarketsQuery,
+        cursor: Option<&str>,
+    ) -> Result<MarketsPage> {
         let mut params: Vec<(&str, String)> = vec![("limit", MARKETS_PAGE_LIMIT.to_string())];
         match query {
             MarketsQuery::Open => {
@@ -195,7 +211,8 @@ impl KalshiClient {
 
     /// Events whose metadata changed since `since`.
     pub async fn events_updated_since(&self, since: DateTime<Utc>) -> Result<Vec<Box<RawValue>>> {
-        self.events(&[("min_updated_ts", since.timestamp().to_string())]).await
+        self.events(&[("min_updated_ts", since.timestamp().to_string())])
+            .await
     }
 
     async fn events(&self, filter: &[(&'static str, String)]) -> Result<Vec<Box<RawValue>>> {
@@ -219,7 +236,10 @@ impl KalshiClient {
 
     /// One series; `None` when Kalshi does not know it.
     pub async fn series(&self, ticker: &str) -> Result<Option<Box<RawValue>>> {
-        match self.get::<OneSeries>(&format!("/series/{ticker}"), &[]).await {
+        match self
+            .get::<OneSeries>(&format!("/series/{ticker}"), &[])
+            .await
+        {
             Ok(one) => Ok(Some(one.series)),
             Err(Error::Fetch(e)) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
@@ -229,7 +249,10 @@ impl KalshiClient {
     /// Series whose metadata changed since `since`.
     pub async fn series_updated_since(&self, since: DateTime<Utc>) -> Result<Vec<Box<RawValue>>> {
         let list: SeriesList = self
-            .get("/series", &[("min_updated_ts", since.timestamp().to_string())])
+            .get(
+                "/series",
+                &[("min_updated_ts", since.timestamp().to_string())],
+            )
             .await?;
         Ok(list.series)
     }
@@ -278,10 +301,16 @@ mod tests {
     #[test]
     fn cursor_guard_ends_on_empty_and_refuses_repeats() {
         let mut guard = CursorGuard::new("test");
-        assert_eq!(guard.next(Some("a".into())).expect("fresh"), Some("a".into()));
+        assert_eq!(
+            guard.next(Some("a".into())).expect("fresh"),
+            Some("a".into())
+        );
         assert_eq!(guard.next(Some(String::new())).expect("end"), None);
         assert_eq!(guard.next(None).expect("end"), None);
-        assert!(matches!(guard.next(Some("a".into())), Err(Error::RepeatingCursor { .. })));
+        assert!(matches!(
+            guard.next(Some("a".into())),
+            Err(Error::RepeatingCursor { .. })
+        ));
     }
 
     #[test]
@@ -290,6 +319,9 @@ mod tests {
         let err = KalshiSettings::from_env(&env).expect_err("refused");
         assert_eq!(err.var, "KALSHI_REQUESTS_PER_SECOND");
         let env = Env::from_pairs([("KALSHI_MODE", "paper")]);
-        assert_eq!(KalshiSettings::from_env(&env).expect_err("refused").var, "KALSHI_MODE");
+        assert_eq!(
+            KalshiSettings::from_env(&env).expect_err("refused").var,
+            "KALSHI_MODE"
+        );
     }
 }

@@ -20,6 +20,9 @@ pub struct Rejection {
     pub key: Option<String>,
 }
 
+/// A parsed record, or why it was refused together with the raw record to keep aside.
+pub type Parsed<T> = Result<T, (Rejection, Box<RawValue>)>;
+
 /// The quoted values of a market at one instant: what a snapshot stores and compares.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Quote {
@@ -64,7 +67,7 @@ pub struct Market {
 
 impl Market {
     /// Parses one market of a page; a refusal carries the ticker when it could be read.
-    pub fn parse(raw: Box<RawValue>) -> Result<Self, (Rejection, Box<RawValue>)> {
+    pub fn parse(raw: Box<RawValue>) -> Parsed<Self> {
         match Self::read(&raw) {
             Ok(market) => Ok(Self { raw, ..market }),
             Err(rejection) => Err((rejection, raw)),
@@ -165,7 +168,7 @@ pub struct Series {
 }
 
 impl Series {
-    pub fn parse(raw: Box<RawValue>) -> Result<Self, (Rejection, Box<RawValue>)> {
+    pub fn parse(raw: Box<RawValue>) -> Parsed<Self> {
         match Self::read(&raw) {
             Ok(series) => Ok(Self { raw, ..series }),
             Err(rejection) => Err((rejection, raw)),
@@ -181,7 +184,9 @@ impl Series {
             key: key.clone(),
         };
         Ok(Self {
-            ticker: key.clone().ok_or_else(|| reject("ticker", "missing or empty".into()))?,
+            ticker: key
+                .clone()
+                .ok_or_else(|| reject("ticker", "missing or empty".into()))?,
             title: wire.title,
             category: wire.category,
             frequency: wire.frequency,
@@ -211,7 +216,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn parse(raw: Box<RawValue>) -> Result<Self, (Rejection, Box<RawValue>)> {
+    pub fn parse(raw: Box<RawValue>) -> Parsed<Self> {
         match Self::read(&raw) {
             Ok(event) => Ok(Self { raw, ..event }),
             Err(rejection) => Err((rejection, raw)),
@@ -227,7 +232,9 @@ impl Event {
             key: key.clone(),
         };
         Ok(Self {
-            event_ticker: key.clone().ok_or_else(|| reject("event_ticker", "missing or empty".into()))?,
+            event_ticker: key
+                .clone()
+                .ok_or_else(|| reject("event_ticker", "missing or empty".into()))?,
             series_ticker: wire
                 .series_ticker
                 .filter(|t| !t.is_empty())
@@ -286,7 +293,10 @@ mod tests {
         ))
         .expect("valid market");
         assert_eq!(market.quote.yes_bid, Some(Decimal::new(150, 4)));
-        assert_eq!(market.quote.yes_bid.map(|d| d.to_string()).as_deref(), Some("0.0150"));
+        assert_eq!(
+            market.quote.yes_bid.map(|d| d.to_string()).as_deref(),
+            Some("0.0150")
+        );
         assert_eq!(market.quote.yes_bid_size, Some(Decimal::new(1250, 2)));
         assert_eq!(market.quote.no_bid, None);
         assert_eq!(market.result, None);
@@ -298,10 +308,26 @@ mod tests {
     fn refusals_name_the_field_and_keep_the_ticker() {
         let cases = [
             (r#"{"event_ticker":"E","status":"active"}"#, "ticker", None),
-            (r#"{"ticker":"T","event_ticker":"E","status":"active","yes_bid_dollars":"0.5x"}"#, "yes_bid_dollars", Some("T")),
-            (r#"{"ticker":"T","event_ticker":"E","status":"active","volume_fp":"-3.00"}"#, "volume_fp", Some("T")),
-            (r#"{"ticker":"T","event_ticker":"E","status":"active","yes_ask_dollars":0.5}"#, "yes_ask_dollars", None),
-            (r#"{"ticker":"T","event_ticker":"E","status":"active","close_time":"tomorrow"}"#, "close_time", None),
+            (
+                r#"{"ticker":"T","event_ticker":"E","status":"active","yes_bid_dollars":"0.5x"}"#,
+                "yes_bid_dollars",
+                Some("T"),
+            ),
+            (
+                r#"{"ticker":"T","event_ticker":"E","status":"active","volume_fp":"-3.00"}"#,
+                "volume_fp",
+                Some("T"),
+            ),
+            (
+                r#"{"ticker":"T","event_ticker":"E","status":"active","yes_ask_dollars":0.5}"#,
+                "yes_ask_dollars",
+                None,
+            ),
+            (
+                r#"{"ticker":"T","event_ticker":"E","status":"active","close_time":"tomorrow"}"#,
+                "close_time",
+                None,
+            ),
         ];
         for (json, field, key) in cases {
             let (rejection, kept) = Market::parse(raw(json)).expect_err(json);
@@ -313,8 +339,10 @@ mod tests {
 
     #[test]
     fn series_fee_multiplier_is_exact() {
-        let series = Series::parse(raw(r#"{"ticker":"KXNFLGAME","fee_type":"quadratic","fee_multiplier":0.5,"tags":null}"#))
-            .expect("valid");
+        let series = Series::parse(raw(
+            r#"{"ticker":"KXNFLGAME","fee_type":"quadratic","fee_multiplier":0.5,"tags":null}"#,
+        ))
+        .expect("valid");
         assert_eq!(series.fee_multiplier, Some(Decimal::new(5, 1)));
         assert!(series.tags.is_empty());
     }

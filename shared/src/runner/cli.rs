@@ -162,7 +162,15 @@ async fn lambda_loop<F: Function>(function: F, pool: PgPool) -> Result<(), lambd
         let pool = pool.clone();
         async move {
             let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(event.context.deadline);
-            match invoke(&*function, &pool, event.payload, Trigger::Invoke, Some(deadline)).await {
+            match invoke(
+                &*function,
+                &pool,
+                event.payload,
+                Trigger::Invoke,
+                Some(deadline),
+            )
+            .await
+            {
                 Report::Completed(summary) => Ok(summary),
                 Report::Failed(summary) => Err(LambdaFailure::Failed(summary)),
                 Report::Refused(bad) => Err(LambdaFailure::BadEvent(bad.to_string())),
@@ -216,12 +224,15 @@ async fn connect(common: &CommonConfig) -> anyhow::Result<PgPool> {
 async fn create_database_if_missing(cluster: &LocalCluster, name: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(&cluster.url("postgres")).await?;
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-        .bind(name)
-        .fetch_one(&mut admin)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut admin)
+            .await?;
     if !exists {
-        sqlx::query(&format!("create database \"{name}\"")).execute(&mut admin).await?;
+        sqlx::query(&format!("create database \"{name}\""))
+            .execute(&mut admin)
+            .await?;
     }
     Ok(())
 }
@@ -248,7 +259,10 @@ fn print_summary(summary: &Summary) {
 
 fn refuse(message: &str) -> ExitCode {
     eprintln!("{message}");
-    println!("{}", serde_json::json!({ "status": "refused", "error": message }));
+    println!(
+        "{}",
+        serde_json::json!({ "status": "refused", "error": message })
+    );
     ExitCode::from(EXIT_BAD_INPUT)
 }
 

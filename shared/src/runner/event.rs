@@ -60,7 +60,10 @@ impl Trigger {
 
 /// Unwraps EventBridge's scheduled-event envelope (the function's event is its `detail`), then
 /// parses and validates the event. `null` counts as `{}`.
-pub fn parse_event<E: Event>(payload: Value, default_trigger: Trigger) -> Result<(E, Trigger), BadEvent> {
+pub fn parse_event<E: Event>(
+    payload: Value,
+    default_trigger: Trigger,
+) -> Result<(E, Trigger), BadEvent> {
     let (inner, trigger) = match payload {
         Value::Object(mut envelope)
             if envelope.contains_key("detail-type") && envelope.contains_key("source") =>

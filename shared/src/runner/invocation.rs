@@ -123,7 +123,10 @@ pub async fn invoke<F: Function>(
         Ok(parsed) => parsed,
         Err(bad) => return Report::Refused(bad),
     };
-    let budget = budget(event.max_seconds().unwrap_or(F::DEFAULT_MAX_SECONDS), lambda_deadline);
+    let budget = budget(
+        event.max_seconds().unwrap_or(F::DEFAULT_MAX_SECONDS),
+        lambda_deadline,
+    );
     let start = Instant::now();
     let run = Run {
         id: Uuid::new_v4(),
@@ -135,7 +138,14 @@ pub async fn invoke<F: Function>(
     };
     let span = tracing::info_span!("invocation", function = F::NAME, run_id = %run.id, trigger = trigger.as_str());
     async {
-        let result = guarded(function, event, &run, pool, start + budget.saturating_sub(budget / 50)).await;
+        let result = guarded(
+            function,
+            event,
+            &run,
+            pool,
+            start + budget.saturating_sub(budget / 50),
+        )
+        .await;
         let (status, error, details) = match result {
             Ok(Guarded::Done(details)) => (RunStatus::Ok, None, details),
             Ok(Guarded::Skipped) => (RunStatus::Skipped, None, Value::Null),
@@ -156,11 +166,20 @@ pub async fn invoke<F: Function>(
         };
         match status {
             RunStatus::Failed => {
-                tracing::error!(error = summary.error.as_deref().unwrap_or(""), rows_written = summary.rows_written, "invocation failed");
+                tracing::error!(
+                    error = summary.error.as_deref().unwrap_or(""),
+                    rows_written = summary.rows_written,
+                    "invocation failed"
+                );
                 Report::Failed(summary)
             }
             _ => {
-                tracing::info!(status = status.as_str(), rows_written = summary.rows_written, rows_rejected = summary.rows_rejected, "invocation finished");
+                tracing::info!(
+                    status = status.as_str(),
+                    rows_written = summary.rows_written,
+                    rows_rejected = summary.rows_rejected,
+                    "invocation finished"
+                );
                 Report::Completed(summary)
             }
         }
@@ -192,18 +211,30 @@ async fn guarded<F: Function>(
         started_at: run.started_at,
         status: RunStatus::Running,
     };
-    let Some(_lock) = runs::try_lock(pool, &lock_key).await.context("taking the function's lock")? else {
+    let Some(_lock) = runs::try_lock(pool, &lock_key)
+        .await
+        .context("taking the function's lock")?
+    else {
         new_run.status = RunStatus::Skipped;
-        runs::insert(pool, &new_run).await.context("recording the skipped run")?;
+        runs::insert(pool, &new_run)
+            .await
+            .context("recording the skipped run")?;
         tracing::info!("another invocation holds the lock; skipped");
         return Ok(Guarded::Skipped);
     };
-    runs::insert(pool, &new_run).await.context("recording the run's start")?;
+    runs::insert(pool, &new_run)
+        .await
+        .context("recording the run's start")?;
 
     let work = AssertUnwindSafe(function.handle(event, run)).catch_unwind();
     let result: anyhow::Result<Value> = match tokio::time::timeout_at(hard_deadline, work).await {
-        Err(_elapsed) => Err(anyhow::anyhow!("deadline exceeded before the handler finished")),
-        Ok(Err(panic)) => Err(anyhow::anyhow!("handler panicked: {}", panic_message(&panic))),
+        Err(_elapsed) => Err(anyhow::anyhow!(
+            "deadline exceeded before the handler finished"
+        )),
+        Ok(Err(panic)) => Err(anyhow::anyhow!(
+            "handler panicked: {}",
+            panic_message(&panic)
+        )),
         Ok(Ok(Err(error))) => Err(error),
         Ok(Ok(Ok(details))) => serde_json::to_value(details).context("serialising the summary"),
     };
@@ -246,7 +277,9 @@ fn budget(max_seconds: u64, lambda_deadline: Option<SystemTime>) -> Duration {
 
 /// Time kept back to commit the last batch and write the ledger: 5%, between 1 and 10 seconds.
 fn margin(budget: Duration) -> Duration {
-    (budget / 20).clamp(Duration::from_secs(1), Duration::from_secs(10)).min(budget / 2)
+    (budget / 20)
+        .clamp(Duration::from_secs(1), Duration::from_secs(10))
+        .min(budget / 2)
 }
 
 #[cfg(test)]

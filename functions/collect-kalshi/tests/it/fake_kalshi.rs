@@ -1,0 +1,447 @@
+//! A Kalshi stand-in over real HTTP, serving bodies shaped like reference/kalshi-api.md: string
+//! decimals, cursors (empty on the last page), `null` lists, 429 `{"error":"too many requests"}`,
+//! and the faults a test scripts (statuses, slow answers, repeating cursors).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// What the fake does instead of answering normally.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    Status(u16),
+    Delay(Duration),
+}
+
+#[derive(Default)]
+struct Inner {
+    markets: Vec<Value>,
+    historical: Vec<Value>,
+    events: HashMap<String, Value>,
+    series: HashMap<String, Value>,
+    orderbooks: HashMap<String, Value>,
+    page_size: usize,
+    /// Faults served, in order, to the next requests whose path ends with the key.
+    faults: HashMap<String, VecDeque<Fault>>,
+    /// A page (by cursor) that always answers 500.
+    broken_cursor: Option<String>,
+    /// Make every page hand back the same cursor.
+    repeat_cursor: bool,
+    requests: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct FakeKalshi {
+    inner: Arc<Mutex<Inner>>,
+    pub base_url: String,
+}
+
+impl FakeKalshi {
+    pub async fn start() -> Self {
+        let inner = Arc::new(Mutex::new(Inner {
+            page_size: 1000,
+            ..Inner::default()
+        }));
+        let app = Router::new()
+            .route("/trade-api/v2/markets", get(markets))
+            .route("/trade-api/v2/historical/markets", get(historical_markets))
+            .route("/trade-api/v2/markets/orderbooks", get(orderbooks))
+            .route("/trade-api/v2/events", get(events))
+            .route("/trade-api/v2/series", get(series_list))
+            .route("/trade-api/v2/series/{ticker}", get(one_series))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            inner,
+            base_url: format!("http://{address}/trade-api/v2"),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.inner.lock().expect("fake state"))
+    }
+
+    /// Adds markets, with their event and series, to the open set.
+    pub fn add_markets(&self, markets: Vec<Value>) {
+        self.with(|s| {
+            for market in &markets {
+                let event = market["event_ticker"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let series = event.split('-').next().unwrap_or_default().to_owned();
+                s.events
+                    .entry(event.clone())
+                    .or_insert_with(|| event_json(&event, &series));
+                s.series
+                    .entry(series.clone())
+                    .or_insert_with(|| series_json(&series));
+            }
+            s.markets.extend(markets);
+        });
+    }
+
+    /// Changes one field of a market in place.
+    pub fn set_field(&self, ticker: &str, field: &str, value: Value) {
+        self.with(|s| {
+            for market in s.markets.iter_mut().filter(|m| m["ticker"] == ticker) {
+                market[field] = value.clone();
+            }
+        });
+    }
+
+    /// Moves a market out of the live tier into the historical one (past Kalshi's cutoff).
+    pub fn archive(&self, ticker: &str) {
+        self.with(|s| {
+            if let Some(i) = s.markets.iter().position(|m| m["ticker"] == ticker) {
+                let market = s.markets.remove(i);
+                s.historical.push(market);
+            }
+        });
+    }
+
+    pub fn set_page_size(&self, size: usize) {
+        self.with(|s| s.page_size = size);
+    }
+
+    pub fn set_orderbook(&self, ticker: &str, book: Value) {
+        self.with(|s| {
+            s.orderbooks.insert(ticker.to_owned(), book);
+        });
+    }
+
+    pub fn set_series(&self, ticker: &str, series: Value) {
+        self.with(|s| {
+            s.series.insert(ticker.to_owned(), series);
+        });
+    }
+
+    pub fn fail_next(&self, path_suffix: &str, faults: Vec<Fault>) {
+        self.with(|s| {
+            s.faults
+                .entry(path_suffix.to_owned())
+                .or_default()
+                .extend(faults)
+        });
+    }
+
+    pub fn break_page(&self, cursor: &str) {
+        self.with(|s| s.broken_cursor = Some(cursor.to_owned()));
+    }
+
+    pub fn repeat_cursors(&self) {
+        self.with(|s| s.repeat_cursor = true);
+    }
+
+    /// Every request so far, as `path?query`.
+    pub fn requests(&self) -> Vec<String> {
+        self.with(|s| s.requests.clone())
+    }
+
+    pub fn requests_to(&self, path: &str) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.split('?').next() == Some(path))
+            .collect()
+    }
+}
+
+type Shared = Arc<Mutex<Inner>>;
+
+fn params(query: &Option<String>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn param(params: &[(String, String)], key: &str) -> Option<String> {
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+/// Logs the request and serves a scripted fault if one is due.
+async fn intercept(state: &Shared, path: &str, query: &Option<String>) -> Option<Response> {
+    let fault = {
+        let mut s = state.lock().expect("fake state");
+        s.requests.push(match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        });
+        let key = s
+            .faults
+            .keys()
+            .find(|k| path.ends_with(k.as_str()))
+            .cloned();
+        key.and_then(|k| s.faults.get_mut(&k).and_then(VecDeque::pop_front))
+    };
+    match fault {
+        Some(Fault::Status(429)) => Some(
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(json!({"error": "too many requests"})),
+            )
+                .into_response(),
+        ),
+        Some(Fault::Status(code)) => Some(
+            (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                Json(json!({"error": {"code": "internal_error", "message": "internal error"}})),
+            )
+                .into_response(),
+        ),
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        None => None,
+    }
+}
+
+fn is_open(market: &Value) -> bool {
+    matches!(market["status"].as_str(), Some("active" | "inactive"))
+}
+
+/// Pages `items`: the cursor is the next offset, empty on the last page.
+fn page(
+    items: Vec<Value>,
+    params: &[(String, String)],
+    page_size: usize,
+    repeat: bool,
+) -> (Vec<Value>, String) {
+    let limit = param(params, "limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(100)
+        .min(page_size);
+    let offset = param(params, "cursor")
+        .and_then(|c| c.trim_start_matches("off-").parse::<usize>().ok())
+        .unwrap_or(0);
+    let end = (offset + limit).min(items.len());
+    let slice = items
+        .get(offset..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let cursor = if repeat {
+        "off-0".to_owned()
+    } else if end < items.len() {
+        format!("off-{end}")
+    } else {
+        String::new()
+    };
+    (slice, cursor)
+}
+
+async fn markets(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = intercept(&state, "/trade-api/v2/markets", &query).await {
+        return fault;
+    }
+    let params = params(&query);
+    let s = state.lock().expect("fake state");
+    if param(&params, "cursor").is_some() && param(&params, "cursor") == s.broken_cursor {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response();
+    }
+    let selected: Vec<Value> = if let Some(tickers) = param(&params, "tickers") {
+        let wanted: Vec<&str> = tickers.split(',').collect();
+        s.markets
+            .iter()
+            .filter(|m| wanted.contains(&m["ticker"].as_str().unwrap_or_default()))
+            .cloned()
+            .collect()
+    } else {
+        let series = param(&params, "series_ticker");
+        s.markets
+            .iter()
+            .filter(|m| param(&params, "status").as_deref() != Some("open") || is_open(m))
+            .filter(|m| {
+                series.as_deref().is_none_or(|prefix| {
+                    m["event_ticker"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .starts_with(prefix)
+                })
+            })
+            .cloned()
+            .collect()
+    };
+    let (markets, cursor) = page(selected, &params, s.page_size, s.repeat_cursor);
+    Json(json!({ "markets": markets, "cursor": cursor })).into_response()
+}
+
+async fn historical_markets(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = intercept(&state, "/trade-api/v2/historical/markets", &query).await {
+        return fault;
+    }
+    let params = params(&query);
+    let s = state.lock().expect("fake state");
+    let wanted: Vec<String> = param(&params, "tickers")
+        .map(|t| t.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let markets: Vec<Value> = s
+        .historical
+        .iter()
+        .filter(|m| wanted.iter().any(|w| m["ticker"] == w.as_str()))
+        .cloned()
+        .collect();
+    Json(json!({ "markets": markets, "cursor": "" })).into_response()
+}
+
+async fn orderbooks(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = intercept(&state, "/trade-api/v2/markets/orderbooks", &query).await {
+        return fault;
+    }
+    let params = params(&query);
+    let s = state.lock().expect("fake state");
+    let books: Vec<Value> = params
+        .iter()
+        .filter(|(k, _)| k == "tickers")
+        .filter_map(|(_, ticker)| {
+            s.orderbooks
+                .get(ticker)
+                .map(|book| json!({ "ticker": ticker, "orderbook_fp": book }))
+        })
+        .collect();
+    Json(json!({ "orderbooks": books })).into_response()
+}
+
+async fn events(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = intercept(&state, "/trade-api/v2/events", &query).await {
+        return fault;
+    }
+    let params = params(&query);
+    let s = state.lock().expect("fake state");
+    let events: Vec<Value> = match param(&params, "tickers") {
+        Some(tickers) => tickers
+            .split(',')
+            .filter_map(|t| s.events.get(t).cloned())
+            .collect(),
+        // min_updated_ts: nothing changed upstream in these tests.
+        None => Vec::new(),
+    };
+    Json(json!({ "events": events, "milestones": null, "cursor": "" })).into_response()
+}
+
+async fn series_list(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = intercept(&state, "/trade-api/v2/series", &query).await {
+        return fault;
+    }
+    Json(json!({ "series": null })).into_response()
+}
+
+async fn one_series(
+    State(state): State<Shared>,
+    Path(ticker): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let path = format!("/trade-api/v2/series/{ticker}");
+    if let Some(fault) = intercept(&state, &path, &query).await {
+        return fault;
+    }
+    let s = state.lock().expect("fake state");
+    match s.series.get(&ticker) {
+        Some(series) => Json(json!({ "series": series })).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": {"code": "not_found", "message": "not found"}})),
+        )
+            .into_response(),
+    }
+}
+
+/// A market shaped like reference/kalshi-api.md §10.1.
+pub fn market_json(ticker: &str, event_ticker: &str, yes_bid: &str, yes_ask: &str) -> Value {
+    json!({
+        "ticker": ticker,
+        "event_ticker": event_ticker,
+        "market_type": "binary",
+        "title": "Dallas at New York G Winner?",
+        "subtitle": "",
+        "yes_sub_title": "Dallas",
+        "no_sub_title": "Dallas",
+        "created_time": "2026-08-20T14:02:11.512043Z",
+        "updated_time": "2026-09-10T09:15:00Z",
+        "open_time": "2026-08-20T14:00:00Z",
+        "close_time": "2026-09-27T17:00:00Z",
+        "expected_expiration_time": "2026-09-14T03:00:00Z",
+        "expiration_time": "2026-09-27T17:00:00Z",
+        "latest_expiration_time": "2026-09-27T17:00:00Z",
+        "settlement_timer_seconds": 300,
+        "status": "active",
+        "yes_bid_dollars": yes_bid,
+        "yes_bid_size_fp": "1250.00",
+        "yes_ask_dollars": yes_ask,
+        "yes_ask_size_fp": "830.00",
+        "no_bid_dollars": "0.4300",
+        "no_ask_dollars": "0.4400",
+        "last_price_dollars": "0.5700",
+        "previous_yes_bid_dollars": "0.5400",
+        "previous_yes_ask_dollars": "0.5500",
+        "previous_price_dollars": "0.5500",
+        "volume_fp": "412390.00",
+        "volume_24h_fp": "38120.50",
+        "open_interest_fp": "201775.00",
+        "notional_value_dollars": "1.0000",
+        "liquidity_dollars": "0.0000",
+        "result": "",
+        "can_close_early": true,
+        "expiration_value": "",
+        "occurrence_datetime": null,
+        "early_close_condition": "This market will close and expire early if the event occurs.",
+        "strike_type": "structured",
+        "custom_strike": { "football_team": "6f1c2d3e-0000-4000-8000-00000000da11" },
+        "rules_primary": "If Dallas wins the game, then the market resolves to Yes.",
+        "rules_secondary": "",
+        "price_level_structure": "linear_cent",
+        "price_ranges": [ { "start": "0.0000", "end": "1.0000", "step": "0.0100" } ],
+        "exchange_index": 0
+    })
+}
+
+pub fn event_json(event_ticker: &str, series_ticker: &str) -> Value {
+    json!({
+        "event_ticker": event_ticker,
+        "series_ticker": series_ticker,
+        "sub_title": "On Sep 13, 2026",
+        "title": "Dallas at New York G",
+        "collateral_return_type": "",
+        "mutually_exclusive": true,
+        "strike_date": null,
+        "strike_period": "",
+        "available_on_brokers": false,
+        "product_metadata": null,
+        "settlement_sources": [{"name": "ESPN", "url": "https://www.espn.com"}],
+        "last_updated_ts": "2026-09-10T09:15:00Z",
+        "exchange_index": 0
+    })
+}
+
+pub fn series_json(ticker: &str) -> Value {
+    json!({
+        "ticker": ticker,
+        "frequency": "custom",
+        "title": "Pro football game",
+        "category": "Sports",
+        "tags": ["Football"],
+        "settlement_sources": [{"name": "ESPN", "url": "https://www.espn.com"}],
+        "contract_url": "https://kalshi.com/contract.pdf",
+        "contract_terms_url": "https://kalshi.com/terms.pdf",
+        "product_metadata": null,
+        "fee_type": "quadratic",
+        "fee_multiplier": 1,
+        "additional_prohibitions": [],
+        "volume_fp": "1000.00",
+        "last_updated_ts": "2026-09-01T00:00:00Z",
+        "exchange_index": 0
+    })
+}

@@ -1,0 +1,106 @@
+use std::time::Duration;
+
+use precog::db::runs::RunStatus;
+use precog::runner::Report;
+use serde_json::json;
+
+use crate::fake_kalshi::{market_json, Fault};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn rate_limits_server_errors_and_slow_answers_are_retried_until_the_page_comes() {
+    // Described cases: each fault, once, before an ordinary answer.
+    let cases = [
+        (
+            "a 429 with Kalshi's body and no Retry-After",
+            Fault::Status(429),
+        ),
+        ("a 500", Fault::Status(500)),
+        ("a 503 during maintenance", Fault::Status(503)),
+        (
+            "an answer slower than the client's timeout",
+            Fault::Delay(Duration::from_millis(800)),
+        ),
+    ];
+    for (description, fault) in cases {
+        let app = spawn_app().await;
+        app.kalshi
+            .add_markets(vec![market_json("KXA-26-X", "KXA-26", "0.5000", "0.5100")]);
+        app.kalshi.fail_next("/markets", vec![fault]);
+
+        let summary = app.run_ok(json!({})).await;
+
+        assert_eq!(summary.status, RunStatus::Ok, "{description}: {summary:?}");
+        assert_eq!(
+            app.count("select count(*) from market_snapshots").await,
+            1,
+            "{description}"
+        );
+        assert_eq!(
+            app.kalshi.requests_to("/trade-api/v2/markets").len(),
+            2,
+            "{description}: retried once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_never_succeeds_fails_the_run_keeping_earlier_pages_whole() {
+    let app = spawn_app().await;
+    app.kalshi.set_page_size(2);
+    app.kalshi.add_markets(
+        (0..5)
+            .map(|i| market_json(&format!("KXA-26-M{i}"), "KXA-26", "0.5000", "0.5100"))
+            .collect(),
+    );
+    app.kalshi.break_page("off-2");
+
+    let report = app.run(json!({})).await;
+
+    let Report::Failed(summary) = report else {
+        panic!("expected failure, got {report:?}")
+    };
+    let error = summary.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("after 1 pages") && error.contains("500"),
+        "{error}"
+    );
+    // The first page was committed whole; nothing of the failed page or after it.
+    assert_eq!(app.count("select count(*) from market_snapshots").await, 2);
+    // Two markets and their snapshots, plus the event and series they brought.
+    assert_eq!(summary.rows_written, 6);
+    let ledger = app
+        .text("select status || ': ' || error from collection_runs")
+        .await
+        .unwrap_or_default();
+    assert!(
+        ledger.starts_with("failed: fetching markets") && ledger.contains("gave up"),
+        "{ledger}"
+    );
+    assert_eq!(
+        app.count("select rows_written from collection_runs").await,
+        6
+    );
+}
+
+#[tokio::test]
+async fn a_repeating_cursor_stops_the_pass_instead_of_looping() {
+    let app = spawn_app().await;
+    app.kalshi.set_page_size(1);
+    app.kalshi.add_markets(vec![
+        market_json("KXA-26-X", "KXA-26", "0.5000", "0.5100"),
+        market_json("KXA-26-Y", "KXA-26", "0.5000", "0.5100"),
+    ]);
+    app.kalshi.repeat_cursors();
+
+    let report = app.run(json!({})).await;
+
+    let Report::Failed(summary) = report else {
+        panic!("expected failure, got {report:?}")
+    };
+    assert!(summary
+        .error
+        .unwrap_or_default()
+        .contains("cursor `off-0` twice"));
+    assert!(app.kalshi.requests_to("/trade-api/v2/markets").len() <= 3);
+}
