@@ -65,3 +65,9 @@ create table backtest_executions (
 alter table trades
     add column backtest_result_id uuid references backtest_results (id) on delete cascade;
 create index trades_backtest_result on trades (backtest_result_id) where backtest_result_id is not null;
+-- The ADR-107 views were created with `select *`, which PostgreSQL expands once: re-create them so
+-- they show the new column too (appending a column is allowed by create or replace).
+create or replace view live_trades as select * from trades where execution_environment = 'live';
+create or replace view paper_trades as select * from trades where execution_environment = 'paper';
+create or replace view backtest_trades as select * from trades where execution_environment = 'backtest';
+create or replace view training_data_trades as select * from trades where execution_environment in ('paper', 'backtest');

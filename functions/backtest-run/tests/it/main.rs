@@ -1,0 +1,5 @@
+//! Hand-computed backtests on the real PostgreSQL harness, and the built binary.
+
+mod binary;
+mod fixtures;
+mod scenarios;
