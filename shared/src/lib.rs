@@ -7,6 +7,8 @@ pub mod config;
 pub mod db;
 /// Exact decimal types for prices and contract counts.
 pub mod domain;
+/// ESPN's public site API: scoreboards and summaries read into games and game states.
+pub mod espn;
 /// Retrying HTTP for the upstream clients: backoff with jitter, a token bucket.
 pub mod http;
 /// The Kalshi REST client and its wire types.

@@ -10,6 +10,8 @@ use crate::config::DatabaseUrl;
 
 /// Kalshi's catalog: series, events, markets.
 pub mod catalog;
+/// ESPN games and their change-only states.
+pub mod games;
 /// Markets and their snapshots: upserts, change-only snapshots with a heartbeat.
 pub mod markets;
 /// Upstream records that did not parse, kept raw.
