@@ -1,0 +1,30 @@
+//! One module per resource, each with its own `router()`; [`api`] merges them. A new resource
+//! (the backtest results, for one) is a module and one `.merge` line here.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+
+/// Kalshi events and series, with fee parameters.
+pub mod catalog;
+/// ESPN games with their latest state, and one game's state history.
+pub mod games;
+/// `/health`: database reachability and per-function staleness.
+pub mod health;
+/// Markets with their latest snapshot, and one market's history.
+pub mod markets;
+/// The `collection_runs` ledger.
+pub mod runs;
+/// Trades and positions by execution environment.
+pub mod trading;
+
+/// Every resource's routes, merged.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(health::router())
+        .merge(markets::router())
+        .merge(catalog::router())
+        .merge(games::router())
+        .merge(runs::router())
+        .merge(trading::router())
+}

@@ -1,0 +1,160 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use clap::Parser;
+use precog::config::{DatabaseUrl, Env};
+use precog::pgcluster::LocalCluster;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::app::{build_app, AppState};
+use crate::config::ApiConfig;
+
+/// Under Lambda (AWS_LAMBDA_RUNTIME_API set) the API answers the function URL's requests;
+/// elsewhere `--serve` runs it as a plain HTTP server.
+#[derive(Debug, Parser)]
+#[command(name = "read-api", version, about = "Precog's read-only HTTP API")]
+struct Cli {
+    /// Serve HTTP on `--addr` instead of running under Lambda.
+    #[arg(long)]
+    serve: bool,
+    /// The address `--serve` listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Print the OpenAPI document and exit (no database needed).
+    #[arg(long)]
+    openapi: bool,
+}
+
+pub async fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    if cli.openapi {
+        return match serde_json::to_string_pretty(&crate::app::openapi()) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("could not render the OpenAPI document: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let config = match ApiConfig::from_env(&Env::process()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    precog::telemetry::init(config.common.environment);
+    let under_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    if !under_lambda && !cli.serve {
+        eprintln!("read-api: not under Lambda; run with --serve [--addr HOST:PORT]");
+        return ExitCode::from(2);
+    }
+    let pool = match connect(&config).await {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("read-api: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = AppState::new(pool, config);
+    if let Some(limiter) = state.limiter.clone() {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiter.forget_idle();
+            }
+        });
+    }
+    let app = build_app(state);
+    let outcome = if cli.serve {
+        match TcpListener::bind(cli.addr).await {
+            Ok(listener) => {
+                tracing::info!(addr = %cli.addr, "read-api serving");
+                serve(listener, app).await.map_err(anyhow::Error::from)
+            }
+            Err(e) => {
+                eprintln!("read-api: cannot listen on {}: {e}", cli.addr);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        lambda_http::run(app)
+            .await
+            .map_err(|e| anyhow::anyhow!("lambda runtime: {e}"))
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "read-api stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves `app` on `listener` until Ctrl-C, with the peer address available for rate limiting.
+pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// The pool from `DATABASE_URL` (connecting lazily, at the first query); in development without
+/// one, the same local cluster the other functions use, migrated.
+async fn connect(config: &ApiConfig) -> anyhow::Result<PgPool> {
+    if let Some(url) = &config.common.database_url {
+        return Ok(precog::db::lazy_pool(url, config.max_connections)?);
+    }
+    let dir = std::env::var_os("PRECOG_LOCAL_PG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".precog/postgres"));
+    let cluster = LocalCluster::ensure(&dir)
+        .await
+        .context("starting the local development PostgreSQL")?;
+    create_database_if_missing(&cluster, "precog").await?;
+    let url = DatabaseUrl::parse("DATABASE_URL", cluster.url("precog"))?;
+    let pool = precog::db::lazy_pool(&url, config.max_connections)?;
+    precog::db::migrate(&pool)
+        .await
+        .context("migrating the local database")?;
+    Ok(pool)
+}
+
+async fn create_database_if_missing(cluster: &LocalCluster, name: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&cluster.url("postgres")).await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut admin)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("create database \"{name}\""))
+            .execute(&mut admin)
+            .await?;
+    }
+    Ok(())
+}

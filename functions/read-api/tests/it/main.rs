@@ -1,0 +1,12 @@
+//! read-api over real HTTP on loopback, against a real PostgreSQL with seeded data.
+
+mod catalog;
+mod errors;
+mod games;
+mod health;
+mod helpers;
+mod markets;
+mod openapi;
+mod roles;
+mod security;
+mod trading;

@@ -1,0 +1,129 @@
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::helpers::spawn;
+
+const PATHS: &[&str] = &[
+    "/health",
+    "/api/v1/markets",
+    "/api/v1/markets/{ticker}",
+    "/api/v1/markets/{ticker}/history",
+    "/api/v1/events",
+    "/api/v1/events/{event_ticker}",
+    "/api/v1/series",
+    "/api/v1/series/{ticker}",
+    "/api/v1/games",
+    "/api/v1/games/{espn_event_id}",
+    "/api/v1/games/{espn_event_id}/states",
+    "/api/v1/runs",
+    "/api/v1/trades",
+    "/api/v1/positions",
+];
+
+/// Every `$ref` in the document, which must all resolve.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_endpoint_and_its_references_resolve() {
+    let app = spawn().await;
+    let (status, doc) = app.get("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(
+        doc["openapi"].as_str().expect("version").starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in PATHS {
+        let op = &paths.get(*path).unwrap_or_else(|| panic!("{path} missing"))["get"];
+        assert!(op["responses"]["200"].is_object(), "{path} has no 200");
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let pointer = r.strip_prefix('#').expect("a local reference");
+        assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
+    }
+    let response = app.client.get(app.url("/docs")).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let html = response.text().await.expect("text");
+    assert!(html.contains("openapi.json"));
+    assert!(
+        !html.contains("https://"),
+        "the docs page loads nothing external"
+    );
+}
+
+/// `schemathesis` from PATH (scripts/test.sh puts its venv there), or the repository's `.venv`.
+fn schemathesis() -> PathBuf {
+    if let Some(path) = std::env::var_os("SCHEMATHESIS") {
+        return PathBuf::from(path);
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("schemathesis"))
+            .find(|p| p.is_file())
+    });
+    let repo_venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/schemathesis");
+    on_path
+        .or_else(|| repo_venv.is_file().then_some(repo_venv))
+        .expect(
+            "schemathesis not found: run scripts/test.sh, or \
+             pip install -r scripts/requirements-test.txt, or set SCHEMATHESIS",
+        )
+}
+
+/// Property-based run of every operation in the document (schema-valid and schema-violating
+/// inputs): any 5xx fails the test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_error_anywhere_in_the_document() {
+    let app = spawn().await;
+    let output = tokio::process::Command::new(schemathesis())
+        .args([
+            "run",
+            &app.url("/openapi.json"),
+            "--checks",
+            "not_a_server_error",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "25",
+            "--workers",
+            "2",
+            "--seed",
+            "20261121",
+            "--no-color",
+        ])
+        .env("SCHEMATHESIS_HOOKS", "")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("running schemathesis");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "schemathesis failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        !stdout.contains("No operations"),
+        "schemathesis tested nothing:\n{stdout}"
+    );
+}
