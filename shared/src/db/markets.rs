@@ -30,6 +30,12 @@ pub async fn write_page(
     if markets.is_empty() {
         return Ok(PageWrite::default());
     }
+    // One row per ticker (a statement may not update a row twice), in ticker order so concurrent
+    // invocations lock rows in the same order and cannot deadlock.
+    let mut unique: Vec<&Market> = markets.iter().collect();
+    unique.sort_by(|a, b| a.ticker.cmp(&b.ticker));
+    unique.dedup_by(|a, b| a.ticker == b.ticker);
+    let markets = unique.as_slice();
     let markets_changed = upsert_markets(conn, markets, observed_at).await?;
     let snapshots_inserted =
         insert_snapshots(conn, markets, depth, observed_at, heartbeat_minutes).await?;
@@ -41,16 +47,17 @@ pub async fn write_page(
 
 async fn upsert_markets(
     conn: &mut PgConnection,
-    markets: &[Market],
+    markets: &[&Market],
     observed_at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let text =
-        |f: fn(&Market) -> Option<&str>| -> Vec<Option<&str>> { markets.iter().map(f).collect() };
+    let text = |f: fn(&Market) -> Option<&str>| -> Vec<Option<&str>> {
+        markets.iter().map(|m| f(m)).collect()
+    };
     let time = |f: fn(&Market) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
-        markets.iter().map(f).collect()
+        markets.iter().map(|m| f(m)).collect()
     };
     let number = |f: fn(&Market) -> Option<Decimal>| -> Vec<Option<Decimal>> {
-        markets.iter().map(f).collect()
+        markets.iter().map(|m| f(m)).collect()
     };
     // language=PostgreSQL
     let result = sqlx::query(
@@ -59,8 +66,7 @@ async fn upsert_markets(
                               latest_expiration_time, updated_time, notional_value, result,
                               settlement_value, settlement_ts, expiration_value, strike_type,
                               floor_strike, cap_strike, raw, determined_at)
-         select distinct on (b.ticker)
-                b.ticker, b.event_ticker, e.series_ticker, b.market_type, b.title, b.yes_sub_title,
+         select b.ticker, b.event_ticker, e.series_ticker, b.market_type, b.title, b.yes_sub_title,
                 b.no_sub_title, b.status, b.open_time, b.close_time, b.expected_expiration_time,
                 b.latest_expiration_time, b.updated_time, b.notional_value, b.result,
                 b.settlement_value, b.settlement_ts, b.expiration_value, b.strike_type,
@@ -76,6 +82,17 @@ async fn upsert_markets(
                      updated_time, notional_value, result, settlement_value, settlement_ts,
                      expiration_value, strike_type, floor_strike, cap_strike, raw)
            left join events e on e.event_ticker = b.event_ticker
+           left join markets m on m.ticker = b.ticker
+          -- Filter before the insert so unchanged rows cost no JSON parsing and no conflict path.
+          where m.ticker is null
+             or (m.status, m.result, m.close_time, m.updated_time, m.settlement_value,
+                 m.settlement_ts, m.expiration_value, m.latest_expiration_time,
+                 m.expected_expiration_time)
+                is distinct from
+                (b.status, b.result, b.close_time, b.updated_time, b.settlement_value,
+                 b.settlement_ts, b.expiration_value, b.latest_expiration_time,
+                 b.expected_expiration_time)
+             or (m.series_ticker is null and e.series_ticker is not null)
          on conflict (ticker) do update set
                 event_ticker = excluded.event_ticker,
                 series_ticker = coalesce(excluded.series_ticker, markets.series_ticker),
@@ -132,13 +149,13 @@ async fn upsert_markets(
 
 async fn insert_snapshots(
     conn: &mut PgConnection,
-    markets: &[Market],
+    markets: &[&Market],
     depth: &HashMap<String, Box<RawValue>>,
     observed_at: DateTime<Utc>,
     heartbeat_minutes: u32,
 ) -> Result<u64, sqlx::Error> {
     let quote = |f: fn(&Market) -> Option<Decimal>| -> Vec<Option<Decimal>> {
-        markets.iter().map(f).collect()
+        markets.iter().map(|m| f(m)).collect()
     };
     let depths: Vec<Option<&str>> = markets
         .iter()
@@ -147,10 +164,10 @@ async fn insert_snapshots(
     // language=PostgreSQL
     let result = sqlx::query(
         "with batch as (
-             select distinct on (ticker) *
+             select *
                from unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
                            $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[],
-                           $10::numeric[], $11::numeric[], $12::numeric[], $13::jsonb[], $14::jsonb[])
+                           $10::numeric[], $11::numeric[], $12::numeric[], $13::text[], $14::text[])
                     as b(ticker, status, yes_bid, yes_ask, no_bid, no_ask, yes_bid_size,
                          yes_ask_size, last_price, volume, volume_24h, open_interest, depth, raw)
          ),
@@ -160,7 +177,7 @@ async fn insert_snapshots(
                                            volume, volume_24h, open_interest, depth, raw)
              select b.ticker, $15, 'rest', b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask,
                     b.yes_bid_size, b.yes_ask_size, b.last_price, b.volume, b.volume_24h,
-                    b.open_interest, b.depth, b.raw
+                    b.open_interest, b.depth::jsonb, b.raw::jsonb
                from batch b
                join markets m on m.ticker = b.ticker
                left join market_snapshots s
@@ -172,7 +189,7 @@ async fn insert_snapshots(
                     is distinct from
                     (b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask, b.yes_bid_size,
                      b.yes_ask_size, b.last_price, b.volume, b.volume_24h, b.open_interest)
-                 or (b.depth is not null and s.depth is distinct from b.depth)
+                 or (b.depth is not null and s.depth is distinct from b.depth::jsonb)
              on conflict (ticker, observed_at, source) do nothing
              returning ticker
          )

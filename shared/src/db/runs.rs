@@ -77,10 +77,24 @@ pub async fn finish(pool: &PgPool, id: Uuid, outcome: &RunOutcome<'_>) -> Result
     Ok(())
 }
 
-/// The function's advisory lock, held by a connection taken out of the pool: when the guard is
-/// dropped the connection closes, so the lock cannot outlive the invocation even on a panic.
+/// The function's advisory lock, held by a connection taken out of the pool. `release` unlocks
+/// and closes it; if the guard is dropped instead (a panic, a cancelled future), the socket closes
+/// and the server drops the lock when it notices, so it cannot outlive the process.
 pub struct FunctionLock {
-    _connection: sqlx::PgConnection,
+    connection: sqlx::PgConnection,
+}
+
+impl FunctionLock {
+    /// Unlocks at once, so the next invocation can start the moment this one ends.
+    pub async fn release(self) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        let mut connection = self.connection;
+        // language=PostgreSQL
+        sqlx::query("select pg_advisory_unlock_all()")
+            .execute(&mut connection)
+            .await?;
+        connection.close().await
+    }
 }
 
 /// Takes the function's lock if no other invocation holds it.
@@ -94,6 +108,6 @@ pub async fn try_lock(pool: &PgPool, function: &str) -> Result<Option<FunctionLo
     .fetch_one(&mut *connection)
     .await?;
     Ok(locked.then(|| FunctionLock {
-        _connection: connection.detach(),
+        connection: connection.detach(),
     }))
 }

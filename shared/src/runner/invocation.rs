@@ -97,6 +97,9 @@ pub struct Summary {
     pub rows_rejected: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The process's peak resident memory so far (Linux), for sizing Lambda memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kb: Option<u64>,
     pub details: Value,
 }
 
@@ -162,6 +165,7 @@ pub async fn invoke<F: Function>(
             rows_written: run.rows_written(),
             rows_rejected: run.rows_rejected(),
             error,
+            peak_rss_kb: peak_rss_kb(),
             details,
         };
         match status {
@@ -211,7 +215,7 @@ async fn guarded<F: Function>(
         started_at: run.started_at,
         status: RunStatus::Running,
     };
-    let Some(_lock) = runs::try_lock(pool, &lock_key)
+    let Some(lock) = runs::try_lock(pool, &lock_key)
         .await
         .context("taking the function's lock")?
     else {
@@ -255,6 +259,9 @@ async fn guarded<F: Function>(
     )
     .await
     .context("recording the run's end")?;
+    if let Err(e) = lock.release().await {
+        tracing::warn!(error = %e, "releasing the function's lock; it goes with the connection");
+    }
     result.map(Guarded::Done)
 }
 
@@ -264,6 +271,13 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic".to_owned())
+}
+
+/// `VmHWM` from /proc/self/status: the high-water mark of resident memory.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The invocation's budget: the event's (or default) seconds, capped by Lambda's deadline.
