@@ -1,0 +1,296 @@
+//! Backup: every table streamed with `COPY … TO STDOUT` (text format, which every type reads
+//! back exactly), zstd-compressed on the fly and uploaded in parts, one object per table or per
+//! day of a time-series table. Each finished object gets a small `.meta.json` beside it, so an
+//! invocation that runs out of time leaves a backup the next one resumes; the manifest is
+//! written last, and only a backup with a manifest counts.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use serde::Serialize;
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::catalog::{self, Table};
+use crate::hash::{self, RowHasher};
+use crate::manifest::{self, Chunk, Manifest, ObjectEntry, Started, TableEntry};
+use crate::retention::{self, Policy};
+use crate::storage::Storage;
+use crate::Settings;
+
+/// An incomplete backup younger than this is resumed; an older one is abandoned (and deleted by
+/// retention once a newer backup completes).
+pub const RESUME_WINDOW: Duration = Duration::from_secs(20 * 3600);
+
+#[derive(Debug, Default, Serialize)]
+pub struct BackupReport {
+    pub backup: String,
+    pub resumed: bool,
+    /// Whether the manifest was written; `false` means the deadline came first and the next
+    /// invocation continues.
+    pub complete: bool,
+    pub objects_written: u64,
+    pub objects_reused: u64,
+    pub objects_pending: u64,
+    pub rows: u64,
+    pub raw_bytes: u64,
+    pub stored_bytes: u64,
+    pub tables: usize,
+    pub retention_deleted: Vec<String>,
+}
+
+/// Stops starting new objects when less than this fraction of the budget is left, keeping time
+/// for the object in flight and the manifest.
+fn reserve(remaining: Duration) -> Duration {
+    (remaining / 10).clamp(Duration::from_secs(2), Duration::from_secs(90))
+}
+
+pub async fn run(
+    pool: &PgPool,
+    storage: &Storage,
+    settings: &Settings,
+    deadline: tokio::time::Instant,
+    resume_only: bool,
+    on_rows: &(dyn Fn(u64) + Sync),
+) -> anyhow::Result<BackupReport> {
+    let mut conn = pool.acquire().await.context("connecting to the source")?;
+    let migrations = catalog::migrations(&mut conn).await?;
+    let now = Utc::now();
+    let (started, resumed) = match resumable(storage, &migrations, now).await? {
+        Some(started) => (started, true),
+        None if resume_only => {
+            tracing::info!("no unfinished backup to resume");
+            return Ok(BackupReport::default());
+        }
+        None => {
+            let started = Started {
+                id: manifest::new_id(now),
+                started_at: now,
+                migrations: migrations.clone(),
+            };
+            storage
+                .put(
+                    &manifest::started_key(&started.id),
+                    Bytes::from(serde_json::to_vec_pretty(&started)?),
+                )
+                .await?;
+            (started, false)
+        }
+    };
+    let id = started.id.clone();
+    tracing::info!(backup = %id, resumed, "backup starting");
+    let existing: std::collections::HashSet<String> = storage
+        .list(&manifest::backup_dir(&id))
+        .await?
+        .into_iter()
+        .collect();
+
+    // One snapshot for everything this invocation reads.
+    let mut tx = conn.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let tables = catalog::tables(&mut tx).await?;
+    let mut report = BackupReport {
+        backup: id.clone(),
+        resumed,
+        tables: tables.len(),
+        ..Default::default()
+    };
+    let mut entries = Vec::new();
+    let mut pending = 0u64;
+    let reserve = reserve(deadline.saturating_duration_since(tokio::time::Instant::now()));
+    for table in &tables {
+        let mut objects = Vec::new();
+        for chunk in catalog::days(&mut tx, table).await? {
+            let key = object_key(&id, &table.name, chunk);
+            let meta_key = manifest::meta_key(&key);
+            if existing.contains(&meta_key) {
+                if let Some(meta) = storage.get(&meta_key).await? {
+                    if let Ok(entry) = serde_json::from_slice::<ObjectEntry>(&meta) {
+                        if entry.key == key {
+                            report.objects_reused += 1;
+                            objects.push(entry);
+                            continue;
+                        }
+                    }
+                }
+            }
+            if deadline.saturating_duration_since(tokio::time::Instant::now()) < reserve {
+                pending += 1;
+                continue;
+            }
+            let entry = write_object(&mut tx, storage, settings, table, chunk, key).await?;
+            storage
+                .put(&meta_key, Bytes::from(serde_json::to_vec(&entry)?))
+                .await?;
+            on_rows(entry.rows);
+            report.objects_written += 1;
+            objects.push(entry);
+        }
+        entries.push(table_entry(table, objects));
+    }
+    let sequences = catalog::sequences(&mut tx).await?;
+    let server_version = catalog::server_version(&mut tx).await?;
+    let timescaledb = catalog::timescaledb_version(&mut tx).await?;
+    tx.commit().await?;
+
+    report.objects_pending = pending;
+    report.rows = entries.iter().map(|t| t.rows).sum();
+    report.raw_bytes = entries
+        .iter()
+        .flat_map(|t| &t.objects)
+        .map(|o| o.raw_bytes)
+        .sum();
+    report.stored_bytes = entries
+        .iter()
+        .flat_map(|t| &t.objects)
+        .map(|o| o.bytes)
+        .sum();
+    if pending > 0 {
+        tracing::info!(backup = %id, pending, "deadline near: the next invocation resumes");
+        return Ok(report);
+    }
+    if migrations != started.migrations {
+        bail!(
+            "the schema changed during backup {id} (migrations applied meanwhile); the next run starts a new backup"
+        );
+    }
+    let manifest = Manifest {
+        format: manifest::FORMAT,
+        id: id.clone(),
+        started_at: started.started_at,
+        finished_at: Utc::now(),
+        migrations,
+        server_version,
+        timescaledb,
+        tables: entries,
+        sequences,
+    };
+    storage
+        .put(
+            &manifest::manifest_key(&id),
+            Bytes::from(serde_json::to_vec_pretty(&manifest)?),
+        )
+        .await
+        .context("writing the manifest")?;
+    report.complete = true;
+    tracing::info!(backup = %id, rows = report.rows, "backup complete");
+    report.retention_deleted = apply_retention(storage, &settings.retention).await?;
+    Ok(report)
+}
+
+fn table_entry(table: &Table, objects: Vec<ObjectEntry>) -> TableEntry {
+    TableEntry {
+        name: table.name.clone(),
+        columns: table.columns.clone(),
+        chunk_column: table.chunk_column.clone(),
+        rows: objects.iter().map(|o| o.rows).sum(),
+        content_hash: hash::combine(objects.iter().map(|o| o.content_hash.as_str())),
+        objects,
+    }
+}
+
+pub fn object_key(id: &str, table: &str, chunk: Chunk) -> String {
+    match chunk {
+        Chunk::All => format!("backups/{id}/tables/{table}.copy.zst"),
+        other => format!("backups/{id}/tables/{table}/{}.copy.zst", other.label()),
+    }
+}
+
+/// The newest incomplete backup worth resuming: younger than the window, newer than the newest
+/// complete one, and taken at the same schema version.
+async fn resumable(
+    storage: &Storage,
+    migrations: &[i64],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Started>> {
+    let listing = retention::list_backups(storage).await?;
+    let newest_complete = listing.iter().filter(|b| b.complete).map(|b| &b.id).max();
+    let Some(candidate) = listing
+        .iter()
+        .filter(|b| !b.complete && Some(&b.id) > newest_complete)
+        .max_by(|a, b| a.id.cmp(&b.id))
+    else {
+        return Ok(None);
+    };
+    let Some(raw) = storage.get(&manifest::started_key(&candidate.id)).await? else {
+        return Ok(None);
+    };
+    let Ok(started) = serde_json::from_slice::<Started>(&raw) else {
+        return Ok(None);
+    };
+    let young = (now - started.started_at)
+        .to_std()
+        .is_ok_and(|age| age < RESUME_WINDOW);
+    Ok((young && started.migrations == migrations).then_some(started))
+}
+
+/// Streams one table or day: COPY text → row hash → zstd → parts of the object.
+async fn write_object(
+    conn: &mut PgConnection,
+    storage: &Storage,
+    settings: &Settings,
+    table: &Table,
+    chunk: Chunk,
+    key: String,
+) -> anyhow::Result<ObjectEntry> {
+    let mut writer = storage.writer(&key, settings.part_bytes).await?;
+    let result = async {
+        let mut hasher = RowHasher::default();
+        let mut encoder = zstd::stream::write::Encoder::new(
+            Vec::with_capacity(settings.part_bytes),
+            settings.zstd_level,
+        )?;
+        let mut stream = conn.copy_out_raw(&table.copy_out_sql(chunk)).await?;
+        while let Some(data) = stream.try_next().await? {
+            hasher.update(&data);
+            encoder.write_all(&data)?;
+            if encoder.get_ref().len() >= settings.part_bytes {
+                let compressed = std::mem::take(encoder.get_mut());
+                writer.write(&compressed).await?;
+            }
+        }
+        drop(stream);
+        let rest = encoder.finish()?;
+        writer.write(&rest).await?;
+        anyhow::Ok(hasher)
+    }
+    .await;
+    let hasher = match result {
+        Ok(hasher) => hasher,
+        Err(e) => {
+            writer.abort().await;
+            return Err(e.context(format!("backing up {key}")));
+        }
+    };
+    let stored = writer.finish().await?;
+    Ok(ObjectEntry {
+        key,
+        table: table.name.clone(),
+        chunk,
+        rows: hasher.rows(),
+        raw_bytes: hasher.bytes(),
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+        content_hash: hasher.hex(),
+    })
+}
+
+/// Deletes the backups the policy no longer keeps; only ever called after a backup completed,
+/// so a newer complete backup always exists when anything is deleted.
+pub async fn apply_retention(storage: &Storage, policy: &Policy) -> anyhow::Result<Vec<String>> {
+    let listing = retention::list_backups(storage).await?;
+    let doomed = retention::to_delete(&listing, policy);
+    for id in &doomed {
+        // The manifest goes first: a half-deleted backup must never look complete.
+        storage.delete(&[manifest::manifest_key(id)]).await?;
+        let keys = storage.list(&manifest::backup_dir(id)).await?;
+        storage.delete(&keys).await?;
+        tracing::info!(backup = %id, objects = keys.len(), "retention deleted a backup");
+    }
+    Ok(doomed)
+}

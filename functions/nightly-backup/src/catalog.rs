@@ -1,0 +1,241 @@
+//! What to back up, read from PostgreSQL's catalog rather than a list in the code: other
+//! functions add tables, and a backup that silently skipped one would be worse than none.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use sqlx::PgConnection;
+
+use crate::manifest::{Chunk, Column, SequenceValue};
+
+/// Tables that are bookkeeping of the tools themselves, not data.
+pub const EXCLUDED: &[&str] = &["_sqlx_migrations", RESTORE_STATE_TABLE];
+
+/// Created by a restore in its target: which chunk of which table it holds (see `restore.rs`).
+pub const RESTORE_STATE_TABLE: &str = "precog_restore_state";
+
+/// Time-series tables are chunked by day on the first of these `timestamptz` columns they have.
+pub const CHUNK_COLUMNS: &[&str] = &["observed_at"];
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub chunk_column: Option<String>,
+}
+
+/// Quotes an identifier for SQL.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Table {
+    pub fn column_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| ident(&c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The rows of `chunk` as a WHERE clause (`true` for the whole table).
+    pub fn chunk_filter(&self, chunk: Chunk) -> String {
+        match (chunk, &self.chunk_column) {
+            (Chunk::All, _) | (_, None) => "true".to_owned(),
+            (Chunk::Null, Some(col)) => format!("{} is null", ident(col)),
+            (Chunk::Day(day), Some(col)) => {
+                let start = Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN));
+                let end = start + Duration::days(1);
+                format!(
+                    "{c} >= '{}' and {c} < '{}'",
+                    start.to_rfc3339(),
+                    end.to_rfc3339(),
+                    c = ident(col)
+                )
+            }
+        }
+    }
+
+    /// `COPY (SELECT …) TO STDOUT`: a SELECT rather than the table so a TimescaleDB hypertable
+    /// yields its chunks' rows (COPY of a hypertable's parent returns none).
+    pub fn copy_out_sql(&self, chunk: Chunk) -> String {
+        format!(
+            "copy (select {} from {} where {}) to stdout",
+            self.column_list(),
+            ident(&self.name),
+            self.chunk_filter(chunk)
+        )
+    }
+
+    pub fn copy_in_sql(&self) -> String {
+        format!(
+            "copy {} ({}) from stdin",
+            ident(&self.name),
+            self.column_list()
+        )
+    }
+
+    pub fn delete_sql(&self, chunk: Chunk) -> String {
+        format!(
+            "delete from {} where {}",
+            ident(&self.name),
+            self.chunk_filter(chunk)
+        )
+    }
+}
+
+/// The base and partitioned tables of the `public` schema, with their stored columns.
+pub async fn tables(conn: &mut PgConnection) -> sqlx::Result<Vec<Table>> {
+    // language=PostgreSQL
+    let names: Vec<String> = sqlx::query_scalar(
+        "select c.relname::text from pg_class c
+           join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
+          order by c.relname",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for name in names {
+        if EXCLUDED.contains(&name.as_str()) {
+            continue;
+        }
+        let columns = columns(conn, &name).await?;
+        let chunk_column = CHUNK_COLUMNS
+            .iter()
+            .find(|c| {
+                columns
+                    .iter()
+                    .any(|col| col.name == **c && col.type_name == "timestamp with time zone")
+            })
+            .map(|c| (*c).to_owned());
+        out.push(Table {
+            name,
+            columns,
+            chunk_column,
+        });
+    }
+    Ok(out)
+}
+
+/// Stored columns in order; generated columns are left out (PostgreSQL computes them again).
+pub async fn columns(conn: &mut PgConnection, table: &str) -> sqlx::Result<Vec<Column>> {
+    // language=PostgreSQL
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select a.attname::text, format_type(a.atttypid, a.atttypmod)
+           from pg_attribute a
+          where a.attrelid = ('public.' || quote_ident($1))::regclass
+            and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+          order by a.attnum",
+    )
+    .bind(table)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, type_name)| Column { name, type_name })
+        .collect())
+}
+
+/// The UTC days on which `column` has values, found by walking an index one day at a time
+/// (`min(col) where col >= next day`) instead of scanning the table.
+pub async fn days(conn: &mut PgConnection, table: &Table) -> sqlx::Result<Vec<Chunk>> {
+    let Some(col) = &table.chunk_column else {
+        return Ok(vec![Chunk::All]);
+    };
+    let sql = format!(
+        "select (min({c}) at time zone 'UTC')::date from {t} where {c} >= $1",
+        c = ident(col),
+        t = ident(&table.name)
+    );
+    let mut chunks = Vec::new();
+    let mut from = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).single();
+    while let Some(start) = from {
+        let day: Option<NaiveDate> = sqlx::query_scalar(&sql)
+            .bind(start)
+            .fetch_one(&mut *conn)
+            .await?;
+        let Some(day) = day else { break };
+        chunks.push(Chunk::Day(day));
+        from = day
+            .succ_opt()
+            .map(|next| Utc.from_utc_datetime(&next.and_time(chrono::NaiveTime::MIN)));
+    }
+    let has_nulls: bool = sqlx::query_scalar(&format!(
+        "select exists(select 1 from {} where {} is null)",
+        ident(&table.name),
+        ident(col)
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    if has_nulls {
+        chunks.push(Chunk::Null);
+    }
+    Ok(chunks)
+}
+
+/// Applied migration versions, oldest first.
+pub async fn migrations(conn: &mut PgConnection) -> sqlx::Result<Vec<i64>> {
+    let exists: bool =
+        sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar("select version from _sqlx_migrations where success order by version")
+        .fetch_all(conn)
+        .await
+}
+
+/// Sequences of the public schema (identity and serial columns) with their current values.
+pub async fn sequences(conn: &mut PgConnection) -> sqlx::Result<Vec<SequenceValue>> {
+    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "select format('%I.%I', schemaname, sequencename), last_value
+           from pg_sequences where schemaname = 'public' order by 1",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, last_value)| SequenceValue { name, last_value })
+        .collect())
+}
+
+pub async fn server_version(conn: &mut PgConnection) -> sqlx::Result<String> {
+    sqlx::query_scalar("select current_setting('server_version')")
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn timescaledb_version(conn: &mut PgConnection) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select extversion::text from pg_extension where extname = 'timescaledb'")
+        .fetch_optional(conn)
+        .await
+}
+
+/// A foreign key, to drop and re-create around a restore (so tables load in any order and the
+/// constraint is checked once at the end, inside the same transaction).
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub table: String,
+    pub name: String,
+    pub definition: String,
+}
+
+pub async fn foreign_keys(conn: &mut PgConnection) -> sqlx::Result<Vec<ForeignKey>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "select c.conrelid::regclass::text, c.conname::text, pg_get_constraintdef(c.oid)
+           from pg_constraint c
+          where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+          order by 1, 2",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(table, name, definition)| ForeignKey {
+            table,
+            name,
+            definition,
+        })
+        .collect())
+}

@@ -1,0 +1,395 @@
+use nightly_backup::manifest::{self, Chunk};
+use nightly_backup::restore::{self, Options};
+use nightly_backup::storage::Storage;
+use nightly_backup::{backup, verify};
+use precog::testing::{empty_db, test_db};
+use sqlx::Connection;
+
+use crate::helpers::*;
+
+async fn connect(db: &precog::testing::TestDb) -> sqlx::PgConnection {
+    sqlx::PgConnection::connect(db.url.expose())
+        .await
+        .expect("connecting to the target")
+}
+
+#[tokio::test]
+async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
+    let source = test_db().await;
+    seed(&source.pool, true).await;
+    let (location, storage, _bucket) = s3_store().await;
+
+    let report = backup::run(
+        &source.pool,
+        &storage,
+        &settings(location),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+    assert!(report.complete);
+
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    let snapshots = manifest
+        .tables
+        .iter()
+        .find(|t| t.name == "market_snapshots")
+        .expect("snapshots backed up");
+    let days: Vec<Chunk> = snapshots.objects.iter().map(|o| o.chunk).collect();
+    assert_eq!(days.len(), 4, "one object per day: {days:?}");
+    assert!(
+        snapshots.objects.iter().any(|o| o.bytes > 5 * 1024 * 1024),
+        "the big day needed a multipart upload"
+    );
+    assert_eq!(snapshots.rows, 50 + 70 + 30 + 2500);
+
+    let target = empty_db().await;
+    let restored = restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options::default(),
+    )
+    .await
+    .expect("restore");
+    assert_eq!(restored.kind, "fresh");
+    assert_same_data(&source, &target).await;
+
+    // Sequences continue after the restored ids.
+    let next: i64 = sqlx::query_scalar(
+        "insert into trades (ticker, side, action, price, contracts, executed_at)
+         values ('KX-A', 'yes', 'buy', 0.5, 1, now()) returning id",
+    )
+    .fetch_one(&target.pool)
+    .await
+    .expect("a new trade after restore");
+    assert_eq!(next, 3);
+}
+
+#[tokio::test]
+async fn a_folder_backup_restores_and_verifies() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+
+    let report = verify::run(&source.pool, &storage, None)
+        .await
+        .expect("verify passes");
+    assert!(report.tables_checked >= 8, "{report:?}");
+    assert_eq!(report.changed_since_backup, Vec::<String>::new());
+    let scratch_left: bool =
+        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+            .bind(&report.scratch_database)
+            .fetch_one(&source.pool)
+            .await
+            .expect("query");
+    assert!(!scratch_left, "the scratch database is dropped");
+
+    let target = empty_db().await;
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options::default(),
+    )
+    .await
+    .expect("restore");
+    assert_same_data(&source, &target).await;
+}
+
+#[tokio::test]
+async fn a_corrupted_object_is_detected_and_nothing_is_restored() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    let report = backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+    let key = backup::object_key(&report.backup, "markets", Chunk::All);
+    let path = folder.path.join(&key);
+    let mut bytes = std::fs::read(&path).expect("object on disk");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&path, bytes).expect("corrupting");
+
+    let target = empty_db().await;
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    let error = restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options::default(),
+    )
+    .await
+    .expect_err("a corrupt object must fail the restore");
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("is corrupt") && message.contains(&key),
+        "{message}"
+    );
+    let tables_with_rows: i64 = sqlx::query_scalar(
+        "select count(*) from (select 1 from markets union all select 1 from market_snapshots) x",
+    )
+    .fetch_one(&target.pool)
+    .await
+    .expect("the schema is there, empty");
+    assert_eq!(tables_with_rows, 0, "no half-restored table");
+
+    let verify = verify::run(&source.pool, &storage, None).await;
+    assert!(format!("{:#}", verify.expect_err("verify fails")).contains("is corrupt"));
+}
+
+#[tokio::test]
+async fn a_backup_without_its_manifest_is_refused_with_a_clear_error() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    let report = backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+    std::fs::remove_file(folder.path.join(manifest::manifest_key(&report.backup))).expect("rm");
+
+    let named = restore::load_manifest(&storage, Some(&report.backup))
+        .await
+        .expect_err("no manifest");
+    assert!(
+        format!("{named:#}").contains("has no manifest.json"),
+        "{named:#}"
+    );
+    let latest = restore::load_manifest(&storage, None)
+        .await
+        .expect_err("none complete");
+    assert!(
+        format!("{latest:#}").contains("no complete backup"),
+        "{latest:#}"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_backup_resumes_and_rewrites_only_what_was_missing() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    let first = backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+    // As if the process died while uploading one day: no manifest, that day's object half
+    // written (a .partial), no sidecar.
+    let day = Chunk::Day("2026-09-13".parse().expect("a date"));
+    let key = backup::object_key(&first.backup, "market_snapshots", day);
+    std::fs::remove_file(folder.path.join(manifest::manifest_key(&first.backup))).expect("rm");
+    std::fs::remove_file(folder.path.join(manifest::meta_key(&key))).expect("rm");
+    std::fs::rename(
+        folder.path.join(&key),
+        folder.path.join(format!("{key}.partial")),
+    )
+    .expect("mv");
+
+    let second = backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("resumed backup");
+    assert!(second.resumed && second.complete, "{second:?}");
+    assert_eq!(second.backup, first.backup);
+    assert_eq!(second.objects_written, 1);
+    assert_eq!(second.objects_reused, first.objects_written - 1);
+
+    let target = empty_db().await;
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options::default(),
+    )
+    .await
+    .expect("restore");
+    assert_same_data(&source, &target).await;
+}
+
+#[tokio::test]
+async fn a_second_restore_brings_the_copy_up_to_date_without_duplicates() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    let target = empty_db().await;
+    backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options::default(),
+    )
+    .await
+    .expect("first restore");
+
+    // The source moves on: a new day, a changed day, a changed market, a day deleted.
+    sqlx::query(
+        "insert into market_snapshots (ticker, observed_at, source, status, raw) values
+                 ('KX-A', '2026-09-16T10:00:00Z', 'rest', 'active', '{}'),
+                 ('KX-A', '2026-09-13T23:59:59.999999Z', 'websocket', 'active', '{}')",
+    )
+    .execute(&source.pool)
+    .await
+    .expect("new snapshots");
+    sqlx::query("update markets set status = 'finalized' where ticker = 'KX-A'")
+        .execute(&source.pool)
+        .await
+        .expect("market update");
+    sqlx::query("delete from market_snapshots where observed_at < '2026-09-13'")
+        .execute(&source.pool)
+        .await
+        .expect("delete a day");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a new backup id
+    let second = backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("second backup");
+    assert!(!second.resumed);
+
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    assert_eq!(manifest.id, second.backup);
+    let report = restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options::default(),
+    )
+    .await
+    .expect("incremental restore");
+    assert_eq!(report.kind, "incremental");
+    assert!(report.objects_unchanged >= 2, "{report:?}");
+    assert_eq!(report.chunks_removed, 1, "{report:?}");
+    assert_same_data(&source, &target).await;
+}
+
+#[tokio::test]
+async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    backup::run(
+        &source.pool,
+        &storage,
+        &settings(folder.location()),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup");
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+
+    let target = test_db().await;
+    sqlx::query("insert into series (ticker, raw) values ('MINE', '{}')")
+        .execute(&target.pool)
+        .await
+        .expect("someone's data");
+    let error = restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options::default(),
+    )
+    .await
+    .expect_err("refused");
+    assert!(format!("{error:#}").contains("not empty"), "{error:#}");
+    let mine: i64 = sqlx::query_scalar("select count(*) from series where ticker = 'MINE'")
+        .fetch_one(&target.pool)
+        .await
+        .expect("query");
+    assert_eq!(mine, 1, "untouched");
+
+    restore::restore(
+        &storage,
+        &manifest,
+        &mut connect(&target).await,
+        Options {
+            allow_non_empty: true,
+            progress: false,
+        },
+    )
+    .await
+    .expect("allowed");
+    let markets: i64 = sqlx::query_scalar("select count(*) from markets")
+        .fetch_one(&target.pool)
+        .await
+        .expect("query");
+    assert_eq!(markets, 3);
+}
