@@ -76,7 +76,8 @@ pub struct EspnSettings {
 }
 
 impl EspnSettings {
-    /// `ESPN_API_BASE`, `ESPN_USER_AGENT`, `ESPN_REQUESTS_PER_SECOND`, `ESPN_TIMEOUT_SECONDS`,
+    /// `ESPN_API_BASE`, `ESPN_USER_AGENT`, `ESPN_REQUESTS_PER_SECOND` (default 1.5: one project
+    /// found a 700 ms floor between requests kept Akamai quiet), `ESPN_TIMEOUT_SECONDS`,
     /// `ESPN_MAX_ATTEMPTS`, `ESPN_SCOREBOARD_LIMIT`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let api_base = env
@@ -94,7 +95,7 @@ impl EspnSettings {
                 "browser User-Agents are refused by ESPN (403); start it with an HTTP-library token such as `curl/8.7.1 yourapp`",
             ));
         }
-        let requests_per_second: f64 = env.parse_or("ESPN_REQUESTS_PER_SECOND", 2.0)?;
+        let requests_per_second: f64 = env.parse_or("ESPN_REQUESTS_PER_SECOND", 1.5)?;
         if !(requests_per_second > 0.0 && requests_per_second <= 100.0) {
             return Err(ConfigError::new(
                 "ESPN_REQUESTS_PER_SECOND",
