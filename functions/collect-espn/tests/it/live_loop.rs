@@ -78,3 +78,52 @@ async fn a_game_that_stays_live_is_followed_until_the_deadline_and_the_run_ends_
         "halftime does not change"
     );
 }
+
+#[tokio::test]
+async fn a_late_game_still_live_from_yesterdays_eastern_slate_keeps_yesterdays_scoreboard_polled() {
+    let app = spawn_app().await;
+    let today = precog::espn::eastern_date(chrono::Utc::now());
+    let late_tip = precog::db::games::eastern_day_start(today) - chrono::Duration::hours(1);
+    sqlx::query("insert into games (espn_event_id, league, scheduled_start, status_state) values ('401800009', 'basketball/nba', $1, 'in')")
+        .bind(late_tip)
+        .execute(&app.db.pool)
+        .await
+        .expect("a live game from last night");
+    app.espn.set_events(
+        "basketball/nba",
+        vec![event(
+            "401800009",
+            final_(false),
+            side("13", "LAL", "101"),
+            side("2", "BOS", "99"),
+            None,
+        )],
+    );
+
+    let summary = app.run_ok(json!({"leagues": ["basketball/nba"]})).await;
+    assert_eq!(summary.details["scoreboards"], 2, "{summary:?}");
+    let days: Vec<chrono::NaiveDate> = app
+        .espn
+        .requests()
+        .iter()
+        .map(|r| {
+            chrono::NaiveDate::parse_from_str(&r.query["dates"], "%Y%m%d").expect("a YYYYMMDD day")
+        })
+        .collect();
+    assert_eq!(days.len(), 2);
+    assert_eq!(
+        days[0].succ_opt(),
+        Some(days[1]),
+        "yesterday, then today: {days:?}"
+    );
+    assert_eq!(
+        app.count("select count(*) from game_states").await,
+        1,
+        "the game once, though on both slates"
+    );
+    assert_eq!(
+        app.count("select count(*) from games where completed")
+            .await,
+        1
+    );
+}
