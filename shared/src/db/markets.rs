@@ -65,13 +65,16 @@ async fn upsert_markets(
                               no_sub_title, status, open_time, close_time, expected_expiration_time,
                               latest_expiration_time, updated_time, notional_value, result,
                               settlement_value, settlement_ts, expiration_value, strike_type,
-                              floor_strike, cap_strike, raw, determined_at)
+                              floor_strike, cap_strike, raw, determined_at, last_snapshot_at)
          select b.ticker, b.event_ticker, e.series_ticker, b.market_type, b.title, b.yes_sub_title,
                 b.no_sub_title, b.status, b.open_time, b.close_time, b.expected_expiration_time,
                 b.latest_expiration_time, b.updated_time, b.notional_value, b.result,
                 b.settlement_value, b.settlement_ts, b.expiration_value, b.strike_type,
                 b.floor_strike, b.cap_strike, b.raw::jsonb,
-                case when b.result is not null then $22 end
+                case when b.result is not null then $22 end,
+                -- A new market's first snapshot is written next, in this transaction; pointing
+                -- at it now saves rewriting the row. Updates leave the pointer alone.
+                $22
            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                        $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
                        $11::timestamptz[], $12::timestamptz[], $13::numeric[], $14::text[],
@@ -162,7 +165,7 @@ async fn insert_snapshots(
         .map(|m| depth.get(&m.ticker).map(|d| d.get()))
         .collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let inserted: i64 = sqlx::query_scalar(
         "with batch as (
              select *
                from unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
@@ -192,10 +195,13 @@ async fn insert_snapshots(
                  or (b.depth is not null and s.depth is distinct from b.depth::jsonb)
              on conflict (ticker, observed_at, source) do nothing
              returning ticker
+         ),
+         moved as (
+             update markets m set last_snapshot_at = $15
+               from inserted i
+              where m.ticker = i.ticker and m.last_snapshot_at is distinct from $15
          )
-         update markets m set last_snapshot_at = $15
-           from inserted i
-          where m.ticker = i.ticker",
+         select count(*) from inserted",
     )
     .bind(markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>())
     .bind(markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>())
@@ -213,9 +219,9 @@ async fn insert_snapshots(
     .bind(markets.iter().map(|m| m.raw.get()).collect::<Vec<_>>())
     .bind(observed_at)
     .bind(i32::try_from(heartbeat_minutes).unwrap_or(i32::MAX))
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(result.rows_affected())
+    Ok(u64::try_from(inserted).unwrap_or(0))
 }
 
 /// Markets not yet final, to follow until Kalshi reports their result; limited to `series` when given.
