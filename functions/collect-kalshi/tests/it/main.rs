@@ -7,4 +7,5 @@ mod helpers;
 mod binary;
 mod collection;
 mod faults;
+mod lambda;
 mod settlement;
