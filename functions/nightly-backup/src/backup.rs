@@ -16,7 +16,8 @@ use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::catalog::{self, Table};
 use crate::hash::{self, RowHasher};
-use crate::manifest::{self, Chunk, Manifest, ObjectEntry, Started, TableEntry};
+use crate::manifest::{self, Chunk, Manifest, ObjectEntry, ParquetEntry, Started, TableEntry};
+use crate::parquet_day;
 use crate::retention::{self, Policy};
 use crate::storage::Storage;
 use crate::Settings;
@@ -91,6 +92,14 @@ pub async fn run(
     // One snapshot for everything this invocation reads.
     let mut tx = conn.begin().await?;
     sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    // Fixed text forms: timestamptz in UTC (`+00`), ISO dates. Values restore the same either
+    // way; fixing them makes the objects and Parquet timestamps independent of server settings.
+    sqlx::query("set local timezone = 'UTC'")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("set local datestyle = 'ISO, MDY'")
         .execute(&mut *tx)
         .await?;
     let tables = catalog::tables(&mut tx).await?;
@@ -238,20 +247,48 @@ async fn write_object(
     chunk: Chunk,
     key: String,
 ) -> anyhow::Result<ObjectEntry> {
+    let parquet_sort = match chunk {
+        Chunk::Day(_) if settings.parquet => parquet_day::sort_column(table),
+        _ => None,
+    };
+    let sql = match parquet_sort {
+        Some(first) => table.copy_out_sql_ordered(chunk, first),
+        None => table.copy_out_sql(chunk),
+    };
     let mut writer = storage.writer(&key, settings.part_bytes).await?;
+    let mut parquet = match parquet_sort {
+        Some(_) => {
+            let parquet_key = format!(
+                "backups/{}/parquet/{}/{}.parquet",
+                key.split('/').nth(1).unwrap_or_default(),
+                table.name,
+                chunk.label()
+            );
+            let day = parquet_day::DayWriter::new(&table.columns, settings.zstd_level)?;
+            let object = storage.writer(&parquet_key, settings.part_bytes).await?;
+            Some((parquet_key, day, object))
+        }
+        None => None,
+    };
     let result = async {
         let mut hasher = RowHasher::default();
         let mut encoder = zstd::stream::write::Encoder::new(
             Vec::with_capacity(settings.part_bytes),
             settings.zstd_level,
         )?;
-        let mut stream = conn.copy_out_raw(&table.copy_out_sql(chunk)).await?;
+        let mut stream = conn.copy_out_raw(&sql).await?;
         while let Some(data) = stream.try_next().await? {
             hasher.update(&data);
             encoder.write_all(&data)?;
             if encoder.get_ref().len() >= settings.part_bytes {
                 let compressed = std::mem::take(encoder.get_mut());
                 writer.write(&compressed).await?;
+            }
+            if let Some((_, day, object)) = &mut parquet {
+                let bytes = day.update(&data)?;
+                if !bytes.is_empty() {
+                    object.write(&bytes).await?;
+                }
             }
         }
         drop(stream);
@@ -264,8 +301,26 @@ async fn write_object(
         Ok(hasher) => hasher,
         Err(e) => {
             writer.abort().await;
+            if let Some((_, _, object)) = parquet {
+                object.abort().await;
+            }
             return Err(e.context(format!("backing up {key}")));
         }
+    };
+    let parquet = match parquet {
+        Some((parquet_key, day, mut object)) => {
+            let rows = day.rows();
+            let tail = day.finish()?;
+            object.write(&tail).await?;
+            let stored = object.finish().await?;
+            Some(ParquetEntry {
+                key: parquet_key,
+                rows,
+                bytes: stored.bytes,
+                sha256: stored.sha256,
+            })
+        }
+        None => None,
     };
     let stored = writer.finish().await?;
     Ok(ObjectEntry {
@@ -277,6 +332,7 @@ async fn write_object(
         bytes: stored.bytes,
         sha256: stored.sha256,
         content_hash: hasher.hex(),
+        parquet,
     })
 }
 

@@ -65,6 +65,22 @@ impl Table {
         )
     }
 
+    /// As [`Table::copy_out_sql`], the rows ordered by `first` then the chunk column.
+    pub fn copy_out_sql_ordered(&self, chunk: Chunk, first: &str) -> String {
+        let then = self
+            .chunk_column
+            .as_deref()
+            .map(|c| format!(", {}", ident(c)))
+            .unwrap_or_default();
+        format!(
+            "copy (select {} from {} where {} order by {}{then}) to stdout",
+            self.column_list(),
+            ident(&self.name),
+            self.chunk_filter(chunk),
+            ident(first)
+        )
+    }
+
     pub fn copy_in_sql(&self) -> String {
         format!(
             "copy {} ({}) from stdin",

@@ -13,6 +13,8 @@ mod event;
 pub mod hash;
 /// The manifest and the layout of a backup's objects.
 pub mod manifest;
+/// Per-day Parquet files of the time-series tables, for training.
+pub mod parquet_day;
 /// Restore and training sync.
 pub mod restore;
 /// Which backups to keep.
@@ -43,6 +45,8 @@ pub struct Settings {
     pub part_bytes: usize,
     /// `BACKUP_KEEP_DAILY` / `_WEEKLY` / `_MONTHLY` (7 / 4 / 12).
     pub retention: Policy,
+    /// `BACKUP_PARQUET` (default true): per-day Parquet files of the time-series tables.
+    pub parquet: bool,
 }
 
 impl Settings {
@@ -76,6 +80,7 @@ impl Settings {
             zstd_level,
             part_bytes: part_mib * 1024 * 1024,
             retention,
+            parquet: env.parse_or("BACKUP_PARQUET", true)?,
         })
     }
 }

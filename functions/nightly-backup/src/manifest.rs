@@ -89,6 +89,18 @@ pub struct ObjectEntry {
     pub sha256: String,
     /// Order-independent hash of the rows (see `hash.rs`), compared by `verify`.
     pub content_hash: String,
+    /// The same rows as a Parquet file for training (time-series days only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parquet: Option<ParquetEntry>,
+}
+
+/// A per-day Parquet file: sorted by ticker or game, then time; zstd.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ParquetEntry {
+    pub key: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

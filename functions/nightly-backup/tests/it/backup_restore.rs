@@ -46,6 +46,7 @@ async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
         "the big day needed a multipart upload"
     );
     assert_eq!(snapshots.rows, 50 + 70 + 30 + 2500);
+    assert_parquet_days_sorted(&storage, snapshots).await;
 
     let target = empty_db().await;
     let restored = restore::restore(
@@ -392,4 +393,49 @@ async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() 
         .await
         .expect("query");
     assert_eq!(markets, 3);
+}
+
+/// Every day of snapshots has a Parquet file with its rows, sorted by ticker then time, with
+/// NUMERIC kept exact as text and timestamps as UTC microseconds.
+async fn assert_parquet_days_sorted(storage: &Storage, snapshots: &manifest::TableEntry) {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::TimestampMicrosecondType;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    for object in &snapshots.objects {
+        let entry = object.parquet.as_ref().expect("a Parquet file per day");
+        let bytes = storage.get(&entry.key).await.expect("get").expect("exists");
+        assert_eq!(bytes.len() as u64, entry.bytes);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .expect("a Parquet file")
+            .build()
+            .expect("a reader");
+        let mut rows = Vec::new();
+        for batch in reader {
+            let batch = batch.expect("a batch");
+            let tickers = batch
+                .column_by_name("ticker")
+                .expect("ticker")
+                .as_string::<i32>();
+            let times = batch
+                .column_by_name("observed_at")
+                .expect("observed_at")
+                .as_primitive::<TimestampMicrosecondType>();
+            for i in 0..batch.num_rows() {
+                rows.push((tickers.value(i).to_owned(), times.value(i)));
+            }
+            if object.chunk == Chunk::Day("2026-09-12".parse().expect("date")) {
+                let volume = batch
+                    .column_by_name("volume")
+                    .expect("volume")
+                    .as_string::<i32>();
+                assert!(volume.iter().flatten().any(|v| v == "3000000000000.000003"));
+            }
+        }
+        assert_eq!(rows.len() as u64, object.rows, "{}", entry.key);
+        assert_eq!(entry.rows, object.rows);
+        let mut sorted = rows.clone();
+        sorted.sort();
+        assert_eq!(rows, sorted, "{} is sorted by ticker, time", entry.key);
+    }
 }

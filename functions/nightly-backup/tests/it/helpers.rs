@@ -19,6 +19,7 @@ pub fn settings(location: Location) -> Settings {
         zstd_level: 3,
         part_bytes: 5 * 1024 * 1024,
         retention: Policy::default(),
+        parquet: true,
     }
 }
 

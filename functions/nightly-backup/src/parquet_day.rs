@@ -1,0 +1,231 @@
+//! Per-day Parquet files of the time-series tables for training: built from the same COPY text
+//! stream as the backup object (the backup orders those days by ticker or game, then time), in
+//! row groups of `ROW_GROUP` rows, zstd-compressed, drained into the object as each row group is
+//! written so memory holds one row group. Readable as they are by pandas, polars and DuckDB.
+//!
+//! Types: integers as INT64, booleans, doubles, `timestamptz` as TIMESTAMP(µs, UTC); everything
+//! else (NUMERIC, JSONB, enums, text) as UTF-8 strings, so NUMERIC keeps every digit (cast in
+//! the reader when a float is wanted). Timestamps PostgreSQL prints as `infinity` become null
+//! here; the COPY object remains the exact backup.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::catalog::Table;
+use crate::manifest::Column;
+
+/// Tables that get Parquet files, and the column each day is sorted by before time.
+pub const TABLES: &[(&str, &str)] = &[
+    ("market_snapshots", "ticker"),
+    ("game_states", "espn_event_id"),
+];
+
+const ROW_GROUP: usize = 32 * 1024;
+
+/// The sort column for `table`, if it gets Parquet files (and has that column).
+pub fn sort_column(table: &Table) -> Option<&'static str> {
+    TABLES
+        .iter()
+        .find(|(name, col)| *name == table.name && table.columns.iter().any(|c| c.name == *col))
+        .map(|(_, col)| *col)
+}
+
+enum Builder {
+    Text(StringBuilder),
+    Int(Int64Builder),
+    Bool(BooleanBuilder),
+    Float(Float64Builder),
+    Time(TimestampMicrosecondBuilder),
+}
+
+impl Builder {
+    fn for_column(column: &Column) -> (Self, DataType) {
+        match column.type_name.as_str() {
+            "bigint" | "integer" | "smallint" => (Self::Int(Int64Builder::new()), DataType::Int64),
+            "boolean" => (Self::Bool(BooleanBuilder::new()), DataType::Boolean),
+            "double precision" | "real" => (Self::Float(Float64Builder::new()), DataType::Float64),
+            "timestamp with time zone" => (
+                Self::Time(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            ),
+            _ => (Self::Text(StringBuilder::new()), DataType::Utf8),
+        }
+    }
+
+    /// Appends one COPY text field (`None` for `\N`), already unescaped.
+    fn append(&mut self, value: Option<&str>) {
+        match self {
+            Self::Text(b) => b.append_option(value),
+            Self::Int(b) => b.append_option(value.and_then(|v| v.parse().ok())),
+            Self::Bool(b) => b.append_option(value.map(|v| v == "t")),
+            Self::Float(b) => b.append_option(value.and_then(|v| v.parse().ok())),
+            Self::Time(b) => b.append_option(value.and_then(parse_timestamptz)),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Self::Text(b) => Arc::new(b.finish()),
+            Self::Int(b) => Arc::new(b.finish()),
+            Self::Bool(b) => Arc::new(b.finish()),
+            Self::Float(b) => Arc::new(b.finish()),
+            Self::Time(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// `2026-09-13 17:00:00.123456+00` (the backup session runs with TimeZone UTC, DateStyle ISO).
+fn parse_timestamptz(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%#z")
+        .ok()
+        .map(|t| t.timestamp_micros())
+}
+
+/// Undoes COPY text escaping: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`.
+fn unescape(field: &[u8]) -> String {
+    if !field.contains(&b'\\') {
+        return String::from_utf8_lossy(field).into_owned();
+    }
+    let mut out = Vec::with_capacity(field.len());
+    let mut bytes = field.iter();
+    while let Some(&b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match bytes.next() {
+            Some(b't') => out.push(b'\t'),
+            Some(b'n') => out.push(b'\n'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b'b') => out.push(0x08),
+            Some(b'f') => out.push(0x0c),
+            Some(b'v') => out.push(0x0b),
+            Some(&other) => out.push(other),
+            None => out.push(b'\\'),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Builds one Parquet file from COPY text fed in arbitrary chunks.
+pub struct DayWriter {
+    schema: SchemaRef,
+    builders: Vec<Builder>,
+    writer: ArrowWriter<Vec<u8>>,
+    carry: Vec<u8>,
+    buffered: usize,
+    rows: u64,
+}
+
+impl DayWriter {
+    pub fn new(columns: &[Column], zstd_level: i32) -> anyhow::Result<Self> {
+        let (builders, fields): (Vec<Builder>, Vec<Field>) = columns
+            .iter()
+            .map(|c| {
+                let (builder, data_type) = Builder::for_column(c);
+                (builder, Field::new(&c.name, data_type, true))
+            })
+            .unzip();
+        let schema = Arc::new(Schema::new(fields));
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(zstd_level)?))
+            .set_max_row_group_size(ROW_GROUP)
+            .build();
+        let writer = ArrowWriter::try_new(Vec::new(), Arc::clone(&schema), Some(props))?;
+        Ok(Self {
+            schema,
+            builders,
+            writer,
+            carry: Vec::new(),
+            buffered: 0,
+            rows: 0,
+        })
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Feeds COPY text; returns Parquet bytes ready to upload (empty until a row group fills).
+    pub fn update(&mut self, data: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.carry.extend_from_slice(data);
+        let Some(last_newline) = self.carry.iter().rposition(|b| *b == b'\n') else {
+            return Ok(Vec::new());
+        };
+        let rest = self.carry.split_off(last_newline + 1);
+        let complete = std::mem::replace(&mut self.carry, rest);
+        for line in complete.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let mut fields = line.split(|b| *b == b'\t');
+            for builder in &mut self.builders {
+                let field = fields.next().context("a COPY row with too few fields")?;
+                if field == b"\\N" {
+                    builder.append(None);
+                } else {
+                    builder.append(Some(&unescape(field)));
+                }
+            }
+            self.buffered += 1;
+            self.rows += 1;
+        }
+        if self.buffered >= ROW_GROUP {
+            self.write_batch()?;
+            return self.drain();
+        }
+        Ok(Vec::new())
+    }
+
+    fn write_batch(&mut self) -> anyhow::Result<()> {
+        if self.buffered == 0 {
+            return Ok(());
+        }
+        let columns: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), columns)?;
+        self.writer.write(&batch)?;
+        self.buffered = 0;
+        Ok(())
+    }
+
+    /// Bytes the writer has produced so far; taking them out does not disturb its offsets,
+    /// which count bytes written, not bytes held.
+    fn drain(&mut self) -> anyhow::Result<Vec<u8>> {
+        self.writer.sync()?;
+        Ok(std::mem::take(self.writer.inner_mut()))
+    }
+
+    /// The remaining rows, the footer, and the last bytes to upload.
+    pub fn finish(mut self) -> anyhow::Result<Vec<u8>> {
+        self.write_batch()?;
+        self.writer.finish()?;
+        self.drain()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes_are_undone() {
+        assert_eq!(unescape(br"a\tb\nc\\d"), "a\tb\nc\\d");
+        assert_eq!(unescape("ünï".as_bytes()), "ünï");
+    }
+
+    #[test]
+    fn postgres_timestamps_parse_to_utc_micros() {
+        assert_eq!(
+            parse_timestamptz("1970-01-01 00:00:01.5+00"),
+            Some(1_500_000)
+        );
+        assert_eq!(parse_timestamptz("1970-01-01 01:00:00+01"), Some(0));
+        assert_eq!(parse_timestamptz("infinity"), None);
+    }
+}
