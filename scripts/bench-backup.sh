@@ -14,12 +14,14 @@
 # Needs a release build: cargo build --release -p nightly-backup (done here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=("${@:-200 1000}")
+sizes=("$@")
 [ $# -eq 0 ] && sizes=(200 1000)
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p nightly-backup >&2
-bin="$CARGO_TARGET_DIR/release/nightly-backup"
+if [ -z "${BENCH_BIN:-}" ]; then
+  cargo build --release -p nightly-backup >&2
+fi
+bin="${BENCH_BIN:-$CARGO_TARGET_DIR/release/nightly-backup}"
 
 work=$(mktemp -d /tmp/precog-bench.XXXXXX)
 chmod 777 "$work"
@@ -68,11 +70,15 @@ for mb in "${sizes[@]}"; do
 
   backups="$work/backups-$mb"; mkdir -p "$backups"
   export BACKUP_URL="${BENCH_BACKUP_URL:-file://$backups}"
-  read -r s rss < <(DATABASE_URL="$pg/source" measure "$bin" --event '{"max_seconds":86400}')
-  raw=$(python3 -c "import json,sys; d=json.loads(open('$work/out').read().splitlines()[-1]); print(round(d['details']['raw_bytes']/1e6), round(d['details']['stored_bytes']/1e6))")
-  read -r rawmb storedmb <<<"$raw"
-  printf '| %s | %s | nightly-backup | backup | %s | %s | %s | %s |\n' "$copymb" "$nrows" "$s" \
-    "$(python3 -c "print(round($rawmb/$s))")" "$((rss / 1024))" "$storedmb"
+  for parquet in false true; do
+    rm -rf "$backups"; mkdir -p "$backups"
+    read -r s rss < <(BACKUP_PARQUET=$parquet DATABASE_URL="$pg/source" measure "$bin" --event '{"max_seconds":86400}')
+    raw=$(python3 -c "import json,sys; d=json.loads(open('$work/out').read().splitlines()[-1]); print(d['details']['raw_bytes']/1e6, round(d['details']['stored_bytes']/1e6))")
+    read -r rawmb storedmb <<<"$raw"
+    pq=$(du -sm "$backups" | cut -f1)
+    printf '| %s | %s | nightly-backup (parquet %s) | backup | %s | %s | %s | %s (folder %s) |\n' "$copymb" "$nrows" "$parquet" "$s" \
+      "$(python3 -c "print(round($rawmb/$s))")" "$((rss / 1024))" "$storedmb" "$pq"
+  done
 
   psql_ postgres -c "drop database if exists target" -c "create database target"
   read -r s rss < <(DATABASE_URL="$pg/source" measure "$bin" \
