@@ -103,9 +103,14 @@ impl<'a> Collector<'a> {
         let (events, more) = parse_all(events_raw, Event::parse, "kalshi.event");
         rejected.extend(more);
         // Only refresh what we track; the rest arrives when a market references it.
+        let tracked = catalog::known_series(
+            self.pool,
+            &series.iter().map(|s| s.ticker.clone()).collect::<Vec<_>>(),
+        )
+        .await?;
         let series: Vec<Series> = series
             .into_iter()
-            .filter(|s| self.known_series.contains(&s.ticker))
+            .filter(|s| tracked.contains(&s.ticker))
             .collect();
         let known = catalog::known_events(
             self.pool,

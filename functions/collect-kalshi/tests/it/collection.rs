@@ -1,7 +1,7 @@
 use precog::db::runs::RunStatus;
 use serde_json::json;
 
-use crate::fake_kalshi::market_json;
+use crate::fake_kalshi::{event_json, market_json, series_json};
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -386,5 +386,47 @@ async fn a_series_kalshi_does_not_know_leaves_the_market_stored() {
         app.count("select count(*) from rejected_records where source = 'kalshi.series'")
             .await,
         1
+    );
+}
+
+#[tokio::test]
+async fn series_and_events_kalshi_changed_since_the_last_run_are_refreshed() {
+    let app = spawn_app().await;
+    app.kalshi.add_markets(vec![market_json(
+        "KXNFLGAME-26SEP13DALNYG-DAL",
+        "KXNFLGAME-26SEP13DALNYG",
+        "0.5600",
+        "0.5700",
+    )]);
+    app.run_ok(json!({})).await;
+
+    let mut cheaper = series_json("KXNFLGAME");
+    cheaper["fee_multiplier"] = json!(0.5);
+    app.kalshi.change_series(cheaper);
+    app.kalshi.change_series(series_json("KXUNTRACKED"));
+    let mut renamed = event_json("KXNFLGAME-26SEP13DALNYG", "KXNFLGAME");
+    renamed["title"] = json!("Dallas at New York G (moved to Monday)");
+    app.kalshi.change_event(renamed);
+    app.run_ok(json!({})).await;
+
+    assert_eq!(
+        app.text("select fee_multiplier::text from series where ticker = 'KXNFLGAME'")
+            .await
+            .as_deref(),
+        Some("0.5")
+    );
+    assert_eq!(
+        app.count("select count(*) from series").await,
+        1,
+        "only series we track"
+    );
+    assert_eq!(
+        app.text("select title from events").await.as_deref(),
+        Some("Dallas at New York G (moved to Monday)")
+    );
+    let asked = app.kalshi.requests_to("/trade-api/v2/series");
+    assert!(
+        asked.iter().any(|r| r.contains("min_updated_ts=")),
+        "{asked:?}"
     );
 }

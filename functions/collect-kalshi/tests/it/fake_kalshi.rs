@@ -27,6 +27,9 @@ struct Inner {
     events: HashMap<String, Value>,
     series: HashMap<String, Value>,
     orderbooks: HashMap<String, Value>,
+    /// What `min_updated_ts` queries return: series and events Kalshi changed.
+    changed_series: Vec<Value>,
+    changed_events: Vec<Value>,
     page_size: usize,
     /// Faults served, in order, to the next requests whose path ends with the key.
     faults: HashMap<String, VecDeque<Fault>>,
@@ -124,6 +127,27 @@ impl FakeKalshi {
     pub fn set_series(&self, ticker: &str, series: Value) {
         self.with(|s| {
             s.series.insert(ticker.to_owned(), series);
+        });
+    }
+
+    /// Changes a series upstream: served by `GET /series/{t}` and by `GET /series?min_updated_ts`.
+    pub fn change_series(&self, series: Value) {
+        self.with(|s| {
+            let ticker = series["ticker"].as_str().unwrap_or_default().to_owned();
+            s.series.insert(ticker, series.clone());
+            s.changed_series.push(series);
+        });
+    }
+
+    /// Changes an event upstream: served by `GET /events?tickers` and `GET /events?min_updated_ts`.
+    pub fn change_event(&self, event: Value) {
+        self.with(|s| {
+            let ticker = event["event_ticker"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            s.events.insert(ticker, event.clone());
+            s.changed_events.push(event);
         });
     }
 
@@ -326,7 +350,7 @@ async fn events(State(state): State<Shared>, RawQuery(query): RawQuery) -> Respo
             .split(',')
             .filter_map(|t| s.events.get(t).cloned())
             .collect(),
-        // min_updated_ts: nothing changed upstream in these tests.
+        None if param(&params, "min_updated_ts").is_some() => s.changed_events.clone(),
         None => Vec::new(),
     };
     Json(json!({ "events": events, "milestones": null, "cursor": "" })).into_response()
@@ -336,6 +360,11 @@ async fn series_list(State(state): State<Shared>, RawQuery(query): RawQuery) -> 
     if let Some(fault) = intercept(&state, "/trade-api/v2/series", &query).await {
         return fault;
     }
+    let s = state.lock().expect("fake state");
+    if param(&params(&query), "min_updated_ts").is_some() && !s.changed_series.is_empty() {
+        return Json(json!({ "series": s.changed_series })).into_response();
+    }
+    // Kalshi sometimes sends `null` for an empty list.
     Json(json!({ "series": null })).into_response()
 }
 
