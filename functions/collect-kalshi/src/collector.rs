@@ -83,9 +83,10 @@ impl<'a> Collector<'a> {
 
     /// Re-fetches the series and events Kalshi changed since our last successful run. On the
     /// first run everything is new and is fetched as markets reference it.
-    pub(crate) async fn refresh_changed_catalog(&mut self) -> anyhow::Result<()> {
+    pub(crate) async fn refresh_changed_catalog(&mut self) -> anyhow::Result<PassStats> {
+        let mut stats = PassStats::default();
         let Some(since) = catalog::last_refresh(self.pool, CollectKalshi::NAME).await? else {
-            return Ok(());
+            return Ok(stats);
         };
         // A minute of overlap covers clock skew between Kalshi and us.
         let since = since - chrono::Duration::minutes(1);
@@ -124,9 +125,9 @@ impl<'a> Collector<'a> {
             .into_iter()
             .filter(|e| known.contains(&e.event_ticker))
             .collect();
-        let mut stats = PassStats::default();
         self.store_catalog(&series, &events, &rejected, &mut stats)
-            .await
+            .await?;
+        Ok(stats)
     }
 
     /// One pass over the event's markets, then the settlement follow-up.

@@ -65,7 +65,8 @@ impl Function for CollectKalshi {
     async fn handle(&self, event: CollectEvent, run: &Run) -> anyhow::Result<Details> {
         let mut details = Details::default();
         let mut collector = collector::Collector::new(&self.pool, &self.kalshi, &event, run);
-        collector.refresh_changed_catalog().await?;
+        let refreshed = collector.refresh_changed_catalog().await?;
+        details.totals.add(&refreshed);
         loop {
             let started = Instant::now();
             let stats = collector.pass().await?;
