@@ -5,6 +5,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 
+/// Stored backtests (backtest-run): headlines, and one with its curve and executions.
+pub mod backtests;
 /// Kalshi events and series, with fee parameters.
 pub mod catalog;
 /// ESPN games with their latest state, and one game's state history.
@@ -27,4 +29,5 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(games::router())
         .merge(runs::router())
         .merge(trading::router())
+        .merge(backtests::router())
 }

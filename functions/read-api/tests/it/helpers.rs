@@ -78,7 +78,8 @@ pub fn key_hash(key: &str) -> String {
 }
 
 /// A small catalog: one series, two events, three markets (one with three snapshots, one with
-/// none, one finalized), a ledger, trades and positions in two environments, and two games.
+/// none, one finalized), a ledger, trades and positions in two environments, two games and a
+/// stored backtest.
 pub async fn seed(pool: &PgPool) {
     // language=PostgreSQL
     sqlx::raw_sql(
@@ -122,6 +123,12 @@ pub async fn seed(pool: &PgPool) {
                                  period, home_score, away_score, home_win_probability, raw)
         values ('401772001', '2026-11-20T18:20:00Z', 'STATUS_IN_PROGRESS', 'in', false, 1, 0, 7, 0.35, '{}'),
                ('401772001', '2026-11-20T18:40:00Z', 'STATUS_IN_PROGRESS', 'in', false, 2, 3, 7, 0.41, '{}');
+        insert into backtest_results (id, strategy, version, params, selection, settings, starting_cash,
+                                      net_pnl, gross_pnl, fees_paid, num_trades, max_drawdown, metrics,
+                                      equity_curve, snapshots_replayed, created_at)
+        values ('00000000-0000-0000-0000-0000000000b1', 'threshold_hold', 'abc123', '{"side":"yes"}',
+                '{"series":["S1"]}', '{}', 1000, 51.52, 53.52, 2, 2, 8.48, '{"brier_score":"0.3025"}',
+                '[{"t":"2026-11-01T12:00:00Z","equity":"1000","drawdown":"0"}]', 4, '2026-11-20T10:00:00Z');
         "#,
     )
     .execute(pool)

@@ -1,5 +1,6 @@
 //! read-api over real HTTP on loopback, against a real PostgreSQL with seeded data.
 
+mod backtests;
 mod catalog;
 mod errors;
 mod games;

@@ -20,6 +20,8 @@ const PATHS: &[&str] = &[
     "/api/v1/runs",
     "/api/v1/trades",
     "/api/v1/positions",
+    "/api/v1/backtests",
+    "/api/v1/backtests/{id}",
 ];
 
 /// Every `$ref` in the document, which must all resolve.
