@@ -97,11 +97,11 @@ async fn main() {
         let base = espn.base_url.clone();
         let started = Instant::now();
         let output = tokio::task::spawn_blocking(move || {
-            // A 2 s budget leaves room for exactly one pass although games are live.
+            // The next live pass would be due after the budget: exactly one pass, games live or not.
             Command::new(env!("CARGO_BIN_EXE_collect-espn"))
                 .args([
                     "--event",
-                    r#"{"date":"20261121","max_seconds":2,"live_interval_seconds":1}"#,
+                    r#"{"date":"20261121","max_seconds":60,"live_interval_seconds":300}"#,
                 ])
                 .env("DATABASE_URL", url)
                 .env("PRECOG_ENV", "production")
