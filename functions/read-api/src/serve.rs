@@ -126,7 +126,7 @@ pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
 /// one, the same local cluster the other functions use, migrated.
 async fn connect(config: &ApiConfig) -> anyhow::Result<PgPool> {
     if let Some(url) = &config.common.database_url {
-        return Ok(precog::db::lazy_pool(url, config.max_connections)?);
+        return pool(url, config.max_connections);
     }
     let dir = std::env::var_os("PRECOG_LOCAL_PG_DIR")
         .map(PathBuf::from)
@@ -136,7 +136,7 @@ async fn connect(config: &ApiConfig) -> anyhow::Result<PgPool> {
         .context("starting the local development PostgreSQL")?;
     create_database_if_missing(&cluster, "precog").await?;
     let url = DatabaseUrl::parse("DATABASE_URL", cluster.url("precog"))?;
-    let pool = precog::db::lazy_pool(&url, config.max_connections)?;
+    let pool = pool(&url, config.max_connections)?;
     precog::db::migrate(&pool)
         .await
         .context("migrating the local database")?;
@@ -157,4 +157,18 @@ async fn create_database_if_missing(cluster: &LocalCluster, name: &str) -> anyho
             .await?;
     }
     Ok(())
+}
+
+/// Like `precog::db::lazy_pool`, plus custom plans for every statement: the list queries have
+/// optional filters (`$1 is null or col = $1`), and PostgreSQL's generic plan for them (chosen
+/// after five executions of a prepared statement) was measured at 59 ms against 1.3 ms custom.
+fn pool(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options: sqlx::postgres::PgConnectOptions = url.expose().parse()?;
+    let options = options
+        .application_name("precog-read-api")
+        .options([("plan_cache_mode", "force_custom_plan")]);
+    Ok(sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(options))
 }

@@ -140,7 +140,9 @@ impl<'r> FromRow<'r, PgRow> for Market {
 }
 
 /// The market columns and its latest snapshot, found through `markets.last_snapshot_at` with one
-/// primary-key probe per market (never a scan of the history).
+/// primary-key probe per market (never a scan of the history). `{markets}` is the table or a
+/// subquery that already applied the filters and the limit, so even a generic prepared plan
+/// probes only the page's markets.
 const MARKET_SELECT: &str = r#"
     select m.ticker, m.event_ticker, m.series_ticker, m.market_type, m.title, m.yes_sub_title,
            m.no_sub_title, m.status, m.open_time, m.close_time, m.expected_expiration_time,
@@ -153,7 +155,7 @@ const MARKET_SELECT: &str = r#"
            s.yes_ask_size as s_yes_ask_size, s.last_price as s_last_price,
            s.volume as s_volume, s.volume_24h as s_volume_24h,
            s.open_interest as s_open_interest
-    from markets m
+    from {markets} m
     left join lateral (
         select * from market_snapshots ms
         where ms.ticker = m.ticker and ms.observed_at = m.last_snapshot_at
@@ -192,15 +194,17 @@ pub async fn list_markets(
     let q = params.text("q")?.map(|q| format!("%{}%", escape_like(&q)));
     let limit = params.limit(100, MAX_MARKETS)?;
     let after: Option<String> = params.cursor("markets")?;
+    let page = "(select * from markets
+          where ($1::text is null or status = $1)
+            and ($2::text is null or series_ticker = $2)
+            and ($3::text is null or event_ticker = $3)
+            and ($4::text is null or title ilike $4)
+            and ($5::text is null or ticker > $5)
+          order by ticker
+          limit $6)";
     let sql = format!(
-        "{MARKET_SELECT}
-         where ($1::text is null or m.status = $1)
-           and ($2::text is null or m.series_ticker = $2)
-           and ($3::text is null or m.event_ticker = $3)
-           and ($4::text is null or m.title ilike $4)
-           and ($5::text is null or m.ticker > $5)
-         order by m.ticker
-         limit $6"
+        "{} order by m.ticker",
+        MARKET_SELECT.replace("{markets}", page)
     );
     let rows: Vec<Market> = sqlx::query_as(&sql)
         .bind(status)
@@ -242,7 +246,10 @@ pub async fn get_market(
 ) -> ApiResult<Json<Market>> {
     params.only(&[])?;
     let ticker = identifier("ticker", &ticker)?;
-    let sql = format!("{MARKET_SELECT} where m.ticker = $1");
+    let sql = format!(
+        "{} where m.ticker = $1",
+        MARKET_SELECT.replace("{markets}", "markets")
+    );
     sqlx::query_as(&sql)
         .bind(&ticker)
         .fetch_optional(&state.pool)
