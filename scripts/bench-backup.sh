@@ -56,7 +56,7 @@ for mb in "${sizes[@]}"; do
     psql_ source -c "
       insert into market_snapshots (ticker, observed_at, source, sequence, status, yes_bid, yes_ask,
              no_bid, no_ask, yes_bid_size, yes_ask_size, last_price, volume, volume_24h, open_interest, raw)
-      select 'KXNFLGAME-26SEP13DALNYG-' || (g % 5000) || '-', timestamptz '2026-09-01' + make_interval(secs => g * (2592000.0 / $rows)) + make_interval(days => $loaded),
+      select 'KXNFLGAME-26SEP13DALNYG-' || (g % 5000) || '-$mb', timestamptz '2026-09-01' + make_interval(secs => g * (2592000.0 / $rows)) + make_interval(days => $loaded),
              'rest', g, 'active', (g % 97) / 100.0, (g % 97 + 1) / 100.0, 1 - (g % 97 + 1) / 100.0,
              1 - (g % 97) / 100.0, g % 1000, g % 777, (g % 99) / 100.0, g * 3, g % 100000, g % 54321,
              jsonb_build_object('ticker', 'KXNFLGAME-26SEP13DALNYG-' || (g % 5000), 'yes_bid_dollars', ((g % 97) / 100.0)::text,
