@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv="${PRECOG_VENV:-.venv}"
+venv="${PRECOG_VENV:-$PWD/.venv}"
 if [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/schemathesis" ] || [ ! -x "$venv/bin/moto_server" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 fi
-export PATH="$PWD/$venv/bin:$PATH"
+export PATH="$venv/bin:$PATH"
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
