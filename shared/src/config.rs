@@ -3,6 +3,7 @@
 //! names the variable at fault.
 
 use std::fmt;
+use std::ops::{Bound, RangeBounds};
 use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -125,6 +126,45 @@ impl Env {
     }
 }
 
+impl Env {
+    /// A parsed variable that must lie in `range`, or `default` when unset; the refusal names the
+    /// variable and the range, e.g. `KALSHI_TIMEOUT_SECONDS: must be in (0, 120]`.
+    pub fn parse_within<T, R>(&self, var: &str, default: T, range: R) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display,
+        T::Err: fmt::Display,
+        R: RangeBounds<T>,
+    {
+        let value = self.parse_or(var, default)?;
+        if range.contains(&value) {
+            return Ok(value);
+        }
+        let low = match range.start_bound() {
+            Bound::Included(v) => format!("[{v}"),
+            Bound::Excluded(v) => format!("({v}"),
+            Bound::Unbounded => "(-∞".to_owned(),
+        };
+        let high = match range.end_bound() {
+            Bound::Included(v) => format!("{v}]"),
+            Bound::Excluded(v) => format!("{v})"),
+            Bound::Unbounded => "∞)".to_owned(),
+        };
+        Err(ConfigError::new(
+            var,
+            format!("must be in {low}, {high}, not {value}"),
+        ))
+    }
+
+    /// An http(s) base URL without a trailing slash, or `default` when unset.
+    pub fn http_url(&self, var: &str, default: &str) -> Result<String, ConfigError> {
+        let url = self.get(var).unwrap_or_else(|| default.to_owned());
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError::new(var, "must be an http(s) URL"));
+        }
+        Ok(url.trim_end_matches('/').to_owned())
+    }
+}
+
 /// The database connection string: a secret, never printed.
 #[derive(Clone)]
 pub struct DatabaseUrl(SecretString);
@@ -196,6 +236,22 @@ mod tests {
         let err = CommonConfig::from_env(&env).expect_err("must refuse");
         assert_eq!(err.var, "PRECOG_ENV");
         assert!(err.message.contains("staging"));
+    }
+
+    #[test]
+    fn ranged_values_are_refused_naming_the_variable_and_the_range() {
+        let env = Env::from_pairs([("RATE", "0"), ("TRIES", "3")]);
+        let err = env.parse_within("RATE", 10.0, (Bound::Excluded(0.0), Bound::Included(100.0)));
+        let err = err.expect_err("0 is outside (0, 100]");
+        assert_eq!(
+            (err.var.as_str(), err.message.as_str()),
+            ("RATE", "must be in (0, 100], not 0")
+        );
+        assert_eq!(
+            env.parse_within("TRIES", 5u32, 1..=10).expect("in range"),
+            3
+        );
+        assert_eq!(env.parse_within("UNSET", 5u32, 1..=10).expect("default"), 5);
     }
 
     #[test]

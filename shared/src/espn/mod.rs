@@ -6,6 +6,7 @@ mod eastern;
 mod records;
 pub mod wire;
 
+use std::ops::Bound;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -80,12 +81,7 @@ impl EspnSettings {
     /// found a 700 ms floor between requests kept Akamai quiet), `ESPN_TIMEOUT_SECONDS`,
     /// `ESPN_MAX_ATTEMPTS`, `ESPN_SCOREBOARD_LIMIT`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let api_base = env
-            .get("ESPN_API_BASE")
-            .unwrap_or_else(|| "https://site.api.espn.com".to_owned());
-        if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
-            return Err(ConfigError::new("ESPN_API_BASE", "must be an http(s) URL"));
-        }
+        let api_base = env.http_url("ESPN_API_BASE", "https://site.api.espn.com")?;
         let user_agent = env
             .get("ESPN_USER_AGENT")
             .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
@@ -95,27 +91,11 @@ impl EspnSettings {
                 "browser User-Agents are refused by ESPN (403); start it with an HTTP-library token such as `curl/8.7.1 yourapp`",
             ));
         }
-        let requests_per_second: f64 = env.parse_or("ESPN_REQUESTS_PER_SECOND", 1.5)?;
-        if !(requests_per_second > 0.0 && requests_per_second <= 100.0) {
-            return Err(ConfigError::new(
-                "ESPN_REQUESTS_PER_SECOND",
-                "must be in (0, 100]",
-            ));
-        }
-        let timeout_seconds: f64 = env.parse_or("ESPN_TIMEOUT_SECONDS", 10.0)?;
-        if !(timeout_seconds > 0.0 && timeout_seconds <= 60.0) {
-            return Err(ConfigError::new(
-                "ESPN_TIMEOUT_SECONDS",
-                "must be in (0, 60]",
-            ));
-        }
-        let max_attempts: u32 = env.parse_or("ESPN_MAX_ATTEMPTS", 4)?;
-        if !(1..=10).contains(&max_attempts) {
-            return Err(ConfigError::new(
-                "ESPN_MAX_ATTEMPTS",
-                "must be between 1 and 10",
-            ));
-        }
+        let positive = |max: f64| (Bound::Excluded(0.0), Bound::Included(max));
+        let requests_per_second =
+            env.parse_within("ESPN_REQUESTS_PER_SECOND", 1.5, positive(100.0))?;
+        let timeout_seconds = env.parse_within("ESPN_TIMEOUT_SECONDS", 10.0, positive(60.0))?;
+        let max_attempts = env.parse_within("ESPN_MAX_ATTEMPTS", 4u32, 1..=10)?;
         let scoreboard_limit: u32 =
             env.parse_or("ESPN_SCOREBOARD_LIMIT", DEFAULT_SCOREBOARD_LIMIT)?;
         if !(100..=500).contains(&scoreboard_limit) {
@@ -125,7 +105,7 @@ impl EspnSettings {
             ));
         }
         Ok(Self {
-            api_base: api_base.trim_end_matches('/').to_owned(),
+            api_base,
             user_agent,
             timeout: Duration::from_secs_f64(timeout_seconds),
             requests_per_second,

@@ -5,6 +5,7 @@ mod records;
 pub mod wire;
 
 use std::collections::HashSet;
+use std::ops::Bound;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -56,39 +57,15 @@ impl KalshiSettings {
     /// `KALSHI_MAX_ATTEMPTS`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let mode = env.parse_or("KALSHI_MODE", KalshiMode::Demo)?;
-        let api_base = env
-            .get("KALSHI_API_BASE")
-            .unwrap_or_else(|| mode.default_api_base().to_owned());
-        if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
-            return Err(ConfigError::new(
-                "KALSHI_API_BASE",
-                "must be an http(s) URL",
-            ));
-        }
-        let requests_per_second: f64 = env.parse_or("KALSHI_REQUESTS_PER_SECOND", 10.0)?;
-        if !(requests_per_second > 0.0 && requests_per_second <= 1000.0) {
-            return Err(ConfigError::new(
-                "KALSHI_REQUESTS_PER_SECOND",
-                "must be in (0, 1000]",
-            ));
-        }
-        let timeout_seconds: f64 = env.parse_or("KALSHI_TIMEOUT_SECONDS", 10.0)?;
-        if !(timeout_seconds > 0.0 && timeout_seconds <= 120.0) {
-            return Err(ConfigError::new(
-                "KALSHI_TIMEOUT_SECONDS",
-                "must be in (0, 120]",
-            ));
-        }
-        let max_attempts: u32 = env.parse_or("KALSHI_MAX_ATTEMPTS", 5)?;
-        if max_attempts == 0 {
-            return Err(ConfigError::new(
-                "KALSHI_MAX_ATTEMPTS",
-                "must be at least 1",
-            ));
-        }
+        let api_base = env.http_url("KALSHI_API_BASE", mode.default_api_base())?;
+        let positive = |max: f64| (Bound::Excluded(0.0), Bound::Included(max));
+        let requests_per_second =
+            env.parse_within("KALSHI_REQUESTS_PER_SECOND", 10.0, positive(1000.0))?;
+        let timeout_seconds = env.parse_within("KALSHI_TIMEOUT_SECONDS", 10.0, positive(120.0))?;
+        let max_attempts = env.parse_within("KALSHI_MAX_ATTEMPTS", 5u32, 1..=20)?;
         Ok(Self {
             mode,
-            api_base: api_base.trim_end_matches('/').to_owned(),
+            api_base,
             timeout: Duration::from_secs_f64(timeout_seconds),
             requests_per_second,
             retry: RetryPolicy {
