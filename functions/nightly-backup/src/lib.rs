@@ -53,20 +53,8 @@ impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let raw = env.required("BACKUP_URL")?;
         let location = Location::parse(&raw).map_err(|e| ConfigError::new("BACKUP_URL", e))?;
-        let zstd_level: i32 = env.parse_or("BACKUP_ZSTD_LEVEL", 3)?;
-        if !(1..=19).contains(&zstd_level) {
-            return Err(ConfigError::new(
-                "BACKUP_ZSTD_LEVEL",
-                "must be between 1 and 19",
-            ));
-        }
-        let part_mib: usize = env.parse_or("BACKUP_PART_MIB", 8)?;
-        if !(5..=512).contains(&part_mib) {
-            return Err(ConfigError::new(
-                "BACKUP_PART_MIB",
-                "must be between 5 and 512",
-            ));
-        }
+        let zstd_level: i32 = env.parse_within("BACKUP_ZSTD_LEVEL", 3, 1..=19)?;
+        let part_mib: usize = env.parse_within("BACKUP_PART_MIB", 8, 5..=512)?;
         let retention = Policy {
             daily: env.parse_or("BACKUP_KEEP_DAILY", 7)?,
             weekly: env.parse_or("BACKUP_KEEP_WEEKLY", 4)?,

@@ -54,13 +54,7 @@ impl ApiConfig {
             .unwrap_or_else(|| DEFAULT_STALE_AFTER.to_owned());
         let stale_after = parse_stale_after(&stale_raw)
             .map_err(|m| ConfigError::new("READ_API_STALE_AFTER", m))?;
-        let max_connections: u32 = env.parse_or("READ_API_MAX_CONNECTIONS", 8)?;
-        if !(1..=100).contains(&max_connections) {
-            return Err(ConfigError::new(
-                "READ_API_MAX_CONNECTIONS",
-                "must be between 1 and 100",
-            ));
-        }
+        let max_connections: u32 = env.parse_within("READ_API_MAX_CONNECTIONS", 8, 1..=100)?;
         Ok(Self {
             common,
             api_key_hashes,
