@@ -3,7 +3,8 @@
 //!
 //! - `backtest-bench replay --rows 10000000`: synthetic snapshots across 1,000 markets generated
 //!   chunk by chunk in memory and driven through one `threshold_hold` engine; times only the
-//!   engine (snapshot events/s).
+//!   engine (snapshot events/s). Every market settles at the window's end (even markets YES), so
+//!   the P&L is comparable with other tools (`compare.py`, same data, same signal).
 //! - `backtest-bench e2e --rows 10000000`: the same shape stored in PostgreSQL (generated
 //!   server-side once, reused), then a full `backtest()` from the database: stream, replay,
 //!   metrics, storage.
@@ -33,6 +34,9 @@ struct Cli {
     /// Markets the snapshots are spread over.
     #[arg(long, global = true, default_value_t = 1000)]
     markets: u64,
+    /// `series` (Kalshi's quadratic taker fee) or `zero` (to compare with tools without it).
+    #[arg(long, global = true, default_value = "series")]
+    fees: String,
     /// Local cluster directory when DATABASE_URL is not set.
     #[arg(long, global = true, default_value = "/tmp/precog-backtest-bench")]
     pg_dir: PathBuf,
@@ -75,20 +79,21 @@ fn event_params() -> serde_json::Map<String, serde_json::Value> {
         .unwrap_or_default()
 }
 
-fn replay(rows: u64, markets: u64) -> anyhow::Result<serde_json::Value> {
+fn replay(rows: u64, markets: u64, fees: &str) -> anyhow::Result<serde_json::Value> {
+    let end = t0() + Duration::seconds(rows.div_ceil(markets) as i64 * 60);
     let metas: Vec<MarketMeta> = (0..markets)
         .map(|m| MarketMeta {
             ticker: format!("BENCH-{m:04}"),
             fees: FeeSchedule::default(),
             result: Some(if m % 2 == 0 { "yes" } else { "no" }.to_owned()),
-            determined_at: None,
+            determined_at: Some(end),
             yes_payout: Some(if m % 2 == 0 {
                 Decimal::ONE
             } else {
                 Decimal::ZERO
             }),
             notional: Decimal::ONE,
-            settle_at: None,
+            settle_at: Some(end),
         })
         .collect();
     let strategy = backtest_run::strategies::build(
@@ -101,7 +106,7 @@ fn replay(rows: u64, markets: u64) -> anyhow::Result<serde_json::Value> {
         Settings {
             starting_cash: Decimal::from(1_000_000),
             respect_top_of_book_size: true,
-            fees: "series".into(),
+            fees: fees.to_owned(),
         },
     )];
     engines[0].begin(t0());
@@ -135,16 +140,20 @@ fn replay(rows: u64, markets: u64) -> anyhow::Result<serde_json::Value> {
         engine_time += started.elapsed();
         i += n;
     }
-    let end = t0() + Duration::seconds((rows / markets) as i64 * 60);
+    let settlements: Vec<Item> = (0..markets as u32).map(|m| Item::Settle(m, end)).collect();
+    backtest_run::replay::drive(&mut engines, &settlements, &metas);
     engines[0].finish(end);
     let m = backtest_run::metrics::compute(&engines[0], t0(), end);
     Ok(json!({
         "phase": "replay",
         "rows": rows,
         "markets": markets,
+        "fees": fees,
         "engine_seconds": engine_time.as_secs_f64(),
         "snapshot_events_per_second": rows as f64 / engine_time.as_secs_f64(),
         "trades": m.trades,
+        "gross_pnl": m.gross_pnl,
+        "fees_paid": m.fees_paid,
         "net_pnl": m.net_pnl,
         "peak_rss_mib": peak_rss_mib(),
     }))
@@ -256,7 +265,7 @@ async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let report = match cli.phase {
-        Phase::Replay => replay(cli.rows, cli.markets)?,
+        Phase::Replay => replay(cli.rows, cli.markets, &cli.fees)?,
         Phase::E2e => e2e(&cli).await?,
     };
     println!("{report}");

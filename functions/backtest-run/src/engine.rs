@@ -1,15 +1,14 @@
 //! One backtest's book: cash, positions, fills and executions, and the equity it tracks as the
 //! replay feeds it snapshots and settlements in time order.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::fees::{FeeSchedule, Liquidity};
-use crate::strategy::{Action, Order, PositionView, Side, Snapshot, Strategy, View};
+use crate::strategy::{Action, Order, OrderType, PositionView, Side, Snapshot, Strategy, View};
 
 /// What the replay knows about a market before it starts (one row of `markets` and its fees).
 #[derive(Debug, Clone)]
@@ -79,6 +78,7 @@ pub struct Fill {
     pub price: Decimal,
     pub contracts: Decimal,
     pub fee: Decimal,
+    pub liquidity: Liquidity,
     pub at: DateTime<Utc>,
 }
 
@@ -155,6 +155,9 @@ pub struct Refusals {
     pub insufficient_cash: u64,
     pub opposite_position: u64,
     pub no_position: u64,
+    /// Limit orders (or what was left of them) that never filled: replaced by a newer order,
+    /// dropped when their market closed or settled, or still resting at the window's end.
+    pub limit_unfilled: u64,
 }
 
 /// One strategy instance's whole backtest state.
@@ -163,7 +166,10 @@ pub struct Engine {
     settings: Settings,
     zero_fees: FeeSchedule,
     cash: Decimal,
-    positions: HashMap<u32, Position>,
+    /// Keyed by market index; Fx because SipHash on a u32 was a visible share of a replay step.
+    positions: FxHashMap<u32, Position>,
+    /// Limit orders waiting in the book, at most one per market.
+    resting: FxHashMap<u32, Order>,
     /// Σ open contracts × mark, kept incrementally.
     marked: Decimal,
     next_seq: u32,
@@ -175,6 +181,8 @@ pub struct Engine {
     /// Equity after each fill or settlement (for the curve and drawdown).
     pub curve: Vec<(DateTime<Utc>, Decimal)>,
     day: Option<NaiveDate>,
+    /// The first instant after `day`: until then a step has no day to roll.
+    day_ends: Option<DateTime<Utc>>,
     peak: Decimal,
     peak_at: Option<DateTime<Utc>>,
     pub max_drawdown: Decimal,
@@ -192,7 +200,8 @@ impl Engine {
             settings,
             zero_fees: FeeSchedule::zero(),
             cash,
-            positions: HashMap::new(),
+            positions: FxHashMap::default(),
+            resting: FxHashMap::default(),
             marked: Decimal::ZERO,
             next_seq: 0,
             executions: Vec::new(),
@@ -201,6 +210,7 @@ impl Engine {
             daily: Vec::new(),
             curve: Vec::new(),
             day: None,
+            day_ends: None,
             peak: cash,
             peak_at: None,
             max_drawdown: Decimal::ZERO,
@@ -250,6 +260,16 @@ impl Engine {
             }
         }
         let result = meta.visible_result(snapshot.at);
+        let open = snapshot.tradable && result.is_none();
+        if !self.resting.is_empty() {
+            if let Some(resting) = self.resting.remove(&snapshot.market) {
+                if open {
+                    self.fill_resting(resting, snapshot, meta);
+                } else {
+                    self.refusals.limit_unfilled += 1;
+                }
+            }
+        }
         let order = {
             let view = View {
                 ticker: &meta.ticker,
@@ -260,10 +280,10 @@ impl Engine {
             self.strategy.on_snapshot(&view)
         };
         if let Some(order) = order {
-            if !snapshot.tradable || result.is_some() {
-                self.refusals.market_not_open += 1;
-            } else {
+            if open {
                 self.execute(order, snapshot, meta);
+            } else {
+                self.refusals.market_not_open += 1;
             }
         } else if marked_changed {
             self.observe(snapshot.at, false);
@@ -285,36 +305,104 @@ impl Engine {
         }
     }
 
-    fn execute(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+    /// The price an order would take at now: the ask to buy, the bid to sell.
+    fn touch(order: &Order, snapshot: &Snapshot) -> Option<Decimal> {
         match order.action {
-            Action::Buy => self.buy(order, snapshot, meta),
-            Action::Sell => self.sell(order, snapshot, meta),
+            Action::Buy => snapshot.quote.ask(order.side),
+            Action::Sell => snapshot.quote.bid(order.side),
         }
     }
 
-    fn buy(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+    /// Whether `touch` has reached `limit` from the order's side.
+    fn reaches(action: Action, touch: Option<Decimal>, limit: Decimal) -> bool {
+        touch.is_some_and(|touch| match action {
+            Action::Buy => touch <= limit,
+            Action::Sell => touch >= limit,
+        })
+    }
+
+    fn execute(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+        if self.resting.remove(&snapshot.market).is_some() {
+            self.refusals.limit_unfilled += 1;
+        }
+        let touch = Self::touch(&order, snapshot);
+        match order.order_type {
+            OrderType::Limit(limit) if !Self::reaches(order.action, touch, limit) => {
+                self.resting.insert(snapshot.market, order);
+            }
+            _ => match touch {
+                Some(price) => {
+                    self.fill(order, snapshot, meta, price, Liquidity::Taker);
+                }
+                None => self.refusals.no_quote += 1,
+            },
+        }
+    }
+
+    /// A resting limit order meets a new snapshot of its market: it fills at its price when the
+    /// opposite touch has traded through it; what the shown size left over keeps resting.
+    fn fill_resting(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+        let OrderType::Limit(limit) = order.order_type else {
+            return;
+        };
+        if !Self::reaches(order.action, Self::touch(&order, snapshot), limit) {
+            self.resting.insert(snapshot.market, order);
+            return;
+        }
+        let (wanted, rest) = (order.contracts, order.clone());
+        let filled = self.fill(order, snapshot, meta, limit, Liquidity::Maker);
+        if filled > Decimal::ZERO && filled < wanted {
+            self.resting.insert(
+                snapshot.market,
+                Order {
+                    contracts: wanted - filled,
+                    ..rest
+                },
+            );
+        } else if filled < wanted {
+            self.refusals.limit_unfilled += 1;
+        }
+    }
+
+    /// Fills `order` at `price`; returns the contracts filled (zero when refused).
+    fn fill(
+        &mut self,
+        order: Order,
+        snapshot: &Snapshot,
+        meta: &MarketMeta,
+        price: Decimal,
+        liquidity: Liquidity,
+    ) -> Decimal {
+        match order.action {
+            Action::Buy => self.buy(order, snapshot, meta, price, liquidity),
+            Action::Sell => self.sell(order, snapshot, meta, price, liquidity),
+        }
+    }
+
+    fn buy(
+        &mut self,
+        order: Order,
+        snapshot: &Snapshot,
+        meta: &MarketMeta,
+        price: Decimal,
+        liquidity: Liquidity,
+    ) -> Decimal {
         if let Some(position) = self.positions.get(&snapshot.market) {
             if position.view.side != order.side {
                 self.refusals.opposite_position += 1;
-                return;
+                return Decimal::ZERO;
             }
         }
-        let Some(price) = snapshot.quote.ask(order.side) else {
-            self.refusals.no_quote += 1;
-            return;
-        };
         let contracts = self.bounded(order.contracts, snapshot.quote.ask_size(order.side));
         if contracts <= Decimal::ZERO {
             self.refusals.no_size += 1;
-            return;
+            return Decimal::ZERO;
         }
-        let fee = self
-            .fee_schedule(meta)
-            .fee(price, contracts, Liquidity::Taker);
+        let fee = self.fee_schedule(meta).fee(price, contracts, liquidity);
         let cost = price * contracts + fee;
         if cost > self.cash {
             self.refusals.insufficient_cash += 1;
-            return;
+            return Decimal::ZERO;
         }
         self.cash -= cost;
         let bid = snapshot.quote.bid(order.side).unwrap_or(Decimal::ZERO);
@@ -368,22 +456,27 @@ impl Engine {
             price,
             contracts,
             fee,
+            liquidity,
             at: snapshot.at,
         });
         self.observe(snapshot.at, true);
+        contracts
     }
 
-    fn sell(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+    fn sell(
+        &mut self,
+        order: Order,
+        snapshot: &Snapshot,
+        meta: &MarketMeta,
+        price: Decimal,
+        liquidity: Liquidity,
+    ) -> Decimal {
         let held = match self.positions.get(&snapshot.market) {
             Some(p) if p.view.side == order.side => p.view.contracts,
             _ => {
                 self.refusals.no_position += 1;
-                return;
+                return Decimal::ZERO;
             }
-        };
-        let Some(price) = snapshot.quote.bid(order.side) else {
-            self.refusals.no_quote += 1;
-            return;
         };
         let contracts = self.bounded(
             order.contracts.min(held),
@@ -391,14 +484,12 @@ impl Engine {
         );
         if contracts <= Decimal::ZERO {
             self.refusals.no_size += 1;
-            return;
+            return Decimal::ZERO;
         }
-        let fee = self
-            .fee_schedule(meta)
-            .fee(price, contracts, Liquidity::Taker);
+        let fee = self.fee_schedule(meta).fee(price, contracts, liquidity);
         self.cash += price * contracts - fee;
         let Some(position) = self.positions.get_mut(&snapshot.market) else {
-            return;
+            return Decimal::ZERO;
         };
         self.marked -= contracts * position.mark;
         position.view.contracts -= contracts;
@@ -414,18 +505,23 @@ impl Engine {
             price,
             contracts,
             fee,
+            liquidity,
             at: snapshot.at,
         });
         if position.view.contracts <= Decimal::ZERO {
             self.close(snapshot.market, ExitKind::Sold, snapshot.at, None);
         }
         self.observe(snapshot.at, true);
+        contracts
     }
 
     fn settle(&mut self, market: u32, at: DateTime<Utc>, markets: &[MarketMeta]) {
         let Some(meta) = markets.get(market as usize) else {
             return;
         };
+        if self.resting.remove(&market).is_some() {
+            self.refusals.limit_unfilled += 1;
+        }
         let Some(position) = self.positions.get_mut(&market) else {
             return;
         };
@@ -484,7 +580,14 @@ impl Engine {
     }
 
     fn roll_days(&mut self, now: DateTime<Utc>) {
+        if self.day_ends.is_some_and(|ends| now < ends) {
+            return;
+        }
         let today = now.date_naive();
+        self.day_ends = today
+            .succ_opt()
+            .and_then(|next| next.and_hms_opt(0, 0, 0))
+            .map(|midnight| midnight.and_utc());
         let Some(mut day) = self.day else {
             self.day = Some(today);
             return;
@@ -502,6 +605,7 @@ impl Engine {
 
     /// Closes the books at the window's end: open positions are reported marked at their bid.
     pub fn finish(&mut self, end: DateTime<Utc>) {
+        self.refusals.limit_unfilled += self.resting.drain().count() as u64;
         self.roll_days(end);
         if let Some(day) = self.day {
             self.daily.push((day, self.equity()));

@@ -101,7 +101,7 @@ type SnapshotRow = (
     i64,
     String,
     DateTime<Utc>,
-    String,
+    bool,
     Option<Decimal>,
     Option<Decimal>,
     Option<Decimal>,
@@ -220,15 +220,15 @@ async fn read(
     end: Option<DateTime<Utc>>,
     tx: mpsc::Sender<anyhow::Result<Vec<Item>>>,
 ) -> anyhow::Result<()> {
-    let index: std::collections::HashMap<&str, u32> = tickers
+    let index: rustc_hash::FxHashMap<&str, u32> = tickers
         .iter()
         .enumerate()
         .filter_map(|(i, t)| Some((t.as_str(), u32::try_from(i).ok()?)))
         .collect();
     // language=PostgreSQL
     let mut rows = sqlx::query_as::<_, SnapshotRow>(
-        "select id, ticker, observed_at, status, yes_bid, yes_ask, no_bid, no_ask,
-                yes_bid_size, yes_ask_size
+        "select id, ticker, observed_at, coalesce(status in ('active', 'open'), false),
+                yes_bid, yes_ask, no_bid, no_ask, yes_bid_size, yes_ask_size
            from market_snapshots
           where ticker = any($1)
             and ($2::timestamptz is null or observed_at >= $2)
@@ -249,8 +249,18 @@ async fn read(
                 return Ok(());
             }
         };
-        let (id, ticker, at, status, yes_bid, yes_ask, no_bid, no_ask, yes_bid_size, yes_ask_size) =
-            row;
+        let (
+            id,
+            ticker,
+            at,
+            tradable,
+            yes_bid,
+            yes_ask,
+            no_bid,
+            no_ask,
+            yes_bid_size,
+            yes_ask_size,
+        ) = row;
         let Some(&market) = index.get(ticker.as_str()) else {
             continue;
         };
@@ -258,7 +268,7 @@ async fn read(
             id,
             market,
             at,
-            tradable: matches!(status.as_str(), "active" | "open"),
+            tradable,
             quote: Quote {
                 yes_bid,
                 yes_ask,

@@ -132,8 +132,8 @@ pub async fn save(
 
     for batch in engine.fills.chunks(BATCH) {
         let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
-            "insert into trades (ticker, side, action, price, contracts, fee, executed_at, strategy,
-              trade_source, execution_environment, backtest_result_id) ",
+            "insert into trades (ticker, side, action, price, contracts, fee, is_taker, executed_at,
+              strategy, trade_source, execution_environment, backtest_result_id) ",
         );
         query.push_values(batch, |mut row, f| {
             row.push_bind(ticker(f.market))
@@ -145,6 +145,7 @@ pub async fn save(
                 .push_bind(f.price)
                 .push_bind(f.contracts)
                 .push_bind(f.fee)
+                .push_bind(f.liquidity == crate::fees::Liquidity::Taker)
                 .push_bind(f.at)
                 .push_bind(header.strategy)
                 .push_unseparated(", 'automated', 'backtest', ")

@@ -123,18 +123,37 @@ pub struct View<'a> {
     pub result: Option<&'a str>,
 }
 
+/// How an order meets the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderType {
+    /// Cross the spread now: buy at the ask, sell at the bid, as a taker.
+    #[default]
+    Market,
+    /// Post at this price. One that already crosses the touch takes at the touch (as a taker,
+    /// like Kalshi's matching engine); otherwise it rests and fills at its price, as a maker, at
+    /// the first later snapshot whose opposite touch reaches it (ask ≤ limit for a buy, bid ≥ limit
+    /// for a sell), up to the size shown there; the rest keeps resting. An opposite touch at the
+    /// limit means every order at that price was taken, so queue position does not flatter the
+    /// fill; a dip between two snapshots is missed, which errs against the strategy. The order's
+    /// own effect on the book is not modelled.
+    Limit(Decimal),
+}
+
 /// What a strategy asks for.
 #[derive(Debug, Clone)]
 pub struct Order {
     pub side: Side,
     pub action: Action,
     pub contracts: Decimal,
+    pub order_type: OrderType,
     /// Why, stored with the execution (`entry_reason` / `exit_reason`).
     pub reason: serde_json::Value,
 }
 
 /// A trading rule. One value per backtest; it keeps whatever per-market state it needs.
 pub trait Strategy: Send + Sync {
-    /// Called for every snapshot of every selected market, in time order.
+    /// Called for every snapshot of every selected market, in time order. An order replaces a
+    /// limit order still resting in that market.
     fn on_snapshot(&mut self, view: &View<'_>) -> Option<Order>;
 }

@@ -3,14 +3,15 @@
 //! the position's bid has reverted by `take_profit` above its entry, after `max_hold_minutes`, or
 //! hold to settlement.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use serde_json::json;
 
 use crate::params::Params;
-use crate::strategy::{Action, Order, Side, Strategy, View};
+use crate::strategy::{Action, Order, OrderType, Side, Strategy, View};
 use precog::runner::BadEvent;
 
 pub const NAME: &str = "fade_overreaction";
@@ -29,7 +30,7 @@ pub fn build(params: &mut Params) -> Result<Box<dyn Strategy>, BadEvent> {
         take_profit,
         max_hold: minutes(max_hold),
         contracts,
-        history: HashMap::new(),
+        history: FxHashMap::default(),
     }))
 }
 
@@ -40,7 +41,7 @@ struct FadeOverreaction {
     max_hold: Duration,
     contracts: Decimal,
     /// Per market, the YES mids seen within the last `window`.
-    history: HashMap<u32, VecDeque<(DateTime<Utc>, Decimal)>>,
+    history: FxHashMap<u32, VecDeque<(DateTime<Utc>, Decimal)>>,
 }
 
 impl Strategy for FadeOverreaction {
@@ -62,6 +63,7 @@ impl Strategy for FadeOverreaction {
                 side: position.side,
                 action: Action::Sell,
                 contracts: position.contracts,
+                order_type: OrderType::Market,
                 reason,
             });
         }
@@ -92,6 +94,7 @@ impl Strategy for FadeOverreaction {
             side,
             action: Action::Buy,
             contracts: self.contracts,
+            order_type: OrderType::Market,
             reason: json!({"signal": "overreaction", "from_mid": from, "to_mid": mid, "since": since, "moved": moved}),
         })
     }

@@ -287,3 +287,182 @@ async fn fees_follow_the_series_multiplier_and_can_be_switched_off() {
     event["fees"] = json!("zero");
     assert_eq!(run(&db.pool, event).await.results[0].fees_paid, d("0"));
 }
+
+/// Trades of one backtest as comparable rows.
+async fn trades(pool: &PgPool, id: Uuid) -> Vec<(String, String, String, Option<bool>)> {
+    sqlx::query_as(
+        "select price::text, contracts::text, fee::text, is_taker from trades
+          where backtest_result_id = $1 order by executed_at, id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .expect("trades")
+}
+
+#[tokio::test]
+async fn a_limit_order_rests_fills_as_maker_on_a_trade_through_and_pays_the_maker_fee() {
+    let db = test_db().await;
+    series(&db.pool, "SM", "quadratic_with_maker_fees", "1").await;
+    series(&db.pool, "SQ", "quadratic", "1").await;
+    for (ticker, series_ticker) in [("M", "SM"), ("Q", "SQ"), ("X", "SQ")] {
+        market(
+            &db.pool,
+            Market {
+                ticker,
+                series: series_ticker,
+                result: None,
+                settlement_ts: None,
+                determined_at: None,
+            },
+        )
+        .await;
+    }
+    // M and Q: a bid for 50 YES at 0.40 is posted at t0 (ask 0.44 above it, so it rests); at
+    // +10m the ask is 0.42 (not through); at +20m it trades through at 0.39 with 30 shown, so
+    // 30 fill at 0.40; the other 20 rest and fill at +30m, when the ask is exactly 0.40.
+    // X: the ask is already 0.38 when the order arrives: it takes at 0.38 as a taker.
+    for ticker in ["M", "Q"] {
+        snapshot(
+            &db.pool,
+            ticker,
+            at(0),
+            "active",
+            ("0.40", "0.44"),
+            Some(("100", "100")),
+        )
+        .await;
+        snapshot(
+            &db.pool,
+            ticker,
+            at(10),
+            "active",
+            ("0.38", "0.42"),
+            Some(("100", "100")),
+        )
+        .await;
+        snapshot(
+            &db.pool,
+            ticker,
+            at(20),
+            "active",
+            ("0.36", "0.39"),
+            Some(("100", "30")),
+        )
+        .await;
+        snapshot(
+            &db.pool,
+            ticker,
+            at(30),
+            "active",
+            ("0.37", "0.40"),
+            Some(("100", "100")),
+        )
+        .await;
+    }
+    snapshot(
+        &db.pool,
+        "X",
+        at(0),
+        "active",
+        ("0.36", "0.38"),
+        Some(("100", "100")),
+    )
+    .await;
+    let details = run(
+        &db.pool,
+        json!({"strategy": "threshold_hold", "tickers": ["M", "Q", "X"],
+               "params": {"side": "yes", "max_entry_price": "0.40", "contracts": 50, "order": "limit"}}),
+    )
+    .await;
+    let id = details.results[0].id;
+    let rows = executions(&db.pool, id).await;
+    let by_ticker = |t: &str| {
+        rows.iter()
+            .find(|r| r["ticker"] == t)
+            .cloned()
+            .expect("an execution")
+    };
+    // M charges makers: ⌈0.0175×30×0.40×0.60 = 0.126⌉ = 0.13 and ⌈0.0175×20×0.24 = 0.084⌉ = 0.09.
+    let m = by_ticker("M");
+    assert_eq!(m["contracts"], "50");
+    assert_eq!(m["entry_price"], "0.40");
+    assert_eq!(m["entry_fee"], "0.22");
+    assert_eq!(m["entry_time"], "2026-11-01T12:20:00+00:00");
+    // Q's series does not: the same fills are free.
+    let q = by_ticker("Q");
+    assert_eq!(
+        (q["contracts"].as_str(), q["entry_fee"].as_str()),
+        (Some("50"), Some("0"))
+    );
+    // X crossed on arrival: 50 at the 0.38 ask, taker fee ⌈0.07×50×0.38×0.62 = 0.8246⌉ = 0.83.
+    let x = by_ticker("X");
+    assert_eq!(
+        (x["entry_price"].as_str(), x["entry_fee"].as_str()),
+        (Some("0.38"), Some("0.83"))
+    );
+    let fills = trades(&db.pool, id).await;
+    let maker = |price: &str, contracts: &str, fee: &str| {
+        (
+            price.to_owned(),
+            contracts.to_owned(),
+            fee.to_owned(),
+            Some(false),
+        )
+    };
+    assert_eq!(
+        fills,
+        vec![
+            (
+                "0.38".to_owned(),
+                "50".to_owned(),
+                "0.83".to_owned(),
+                Some(true)
+            ),
+            maker("0.40", "30", "0.13"),
+            maker("0.40", "30", "0"),
+            maker("0.40", "20", "0.09"),
+            maker("0.40", "20", "0"),
+        ]
+    );
+    assert_eq!(details.results[0].fees_paid, d("1.05"));
+}
+
+#[tokio::test]
+async fn a_resting_limit_order_is_dropped_when_its_market_stops_trading() {
+    let db = test_db().await;
+    series(&db.pool, "SQ", "quadratic", "1").await;
+    market(
+        &db.pool,
+        Market {
+            ticker: "Z",
+            series: "SQ",
+            result: None,
+            settlement_ts: None,
+            determined_at: None,
+        },
+    )
+    .await;
+    snapshot(&db.pool, "Z", at(0), "active", ("0.40", "0.44"), None).await;
+    snapshot(&db.pool, "Z", at(10), "closed", ("0.30", "0.35"), None).await;
+    snapshot(&db.pool, "Z", at(20), "active", ("0.30", "0.35"), None).await;
+    let details = run(
+        &db.pool,
+        json!({"strategy": "threshold_hold", "tickers": ["Z"],
+               "params": {"side": "yes", "max_entry_price": "0.40", "contracts": 5, "order": "limit"}}),
+    )
+    .await;
+    let result = &details.results[0];
+    assert_eq!(
+        result.trades, 0,
+        "the order died with the halt; nothing re-posted it"
+    );
+    let refused: Value = sqlx::query_scalar(
+        "select metrics -> 'orders_refused' -> 'limit_unfilled' from backtest_results where id = $1",
+    )
+    .bind(result.id)
+    .fetch_one(&db.pool)
+    .await
+    .expect("metrics");
+    assert_eq!(refused, json!(1));
+}

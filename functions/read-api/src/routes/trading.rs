@@ -32,6 +32,9 @@ pub struct Trade {
     pub price: Decimal,
     pub contracts: Decimal,
     pub fee: Decimal,
+    /// Whether the fill crossed the spread (taker) or was a resting order taken by someone else
+    /// (maker); null where unknown.
+    pub is_taker: Option<bool>,
     pub executed_at: DateTime<Utc>,
     pub strategy: Option<String>,
     pub order_id: Option<String>,
@@ -78,7 +81,7 @@ pub async fn list_trades(
     let after: Option<(DateTime<Utc>, i64)> = params.cursor("trades")?;
     // language=PostgreSQL
     let rows: Vec<Trade> = sqlx::query_as(
-        r#"select id, ticker, side, action, price, contracts, fee, executed_at, strategy,
+        r#"select id, ticker, side, action, price, contracts, fee, is_taker, executed_at, strategy,
                   order_id, trade_source::text as trade_source,
                   execution_environment::text as execution_environment
            from trades
