@@ -85,6 +85,7 @@ for mb in "${sizes[@]}"; do
     --event "{\"mode\":\"restore\",\"target_database_url\":\"$pg/target\"}")
   printf '| %s | %s | nightly-backup | restore | %s | %s | %s | |\n' "$copymb" "$nrows" "$s" \
     "$(python3 -c "print(round($rawmb/$s))")" "$((rss / 1024))"
+  psql_ postgres -c "drop database target"
 
   read -r s rss < <(measure pg_dump -Fc -f "$work/dump-$mb" "$pg/source")
   dumpmb=$(( $(stat -c %s "$work/dump-$mb") / 1000000 ))
@@ -96,5 +97,5 @@ for mb in "${sizes[@]}"; do
   printf '| %s | %s | pg_restore | restore | %s | %s | %s | |\n' "$copymb" "$nrows" "$s" \
     "$(python3 -c "print(round($rawmb/$s))")" "$((rss / 1024))"
   rm -rf "$backups" "$work/dump-$mb"
-  psql_ postgres -c "drop database target" -c "drop database target2"
+  psql_ postgres -c "drop database target2"
 done

@@ -238,6 +238,9 @@ async fn resumable(
     Ok((young && started.migrations == migrations).then_some(started))
 }
 
+/// Compressed bytes collected before they are passed to the object's part buffer.
+const ENCODER_FLUSH_BYTES: usize = 1 << 20;
+
 /// Streams one table or day: COPY text → row hash → zstd → parts of the object.
 async fn write_object(
     conn: &mut PgConnection,
@@ -273,16 +276,17 @@ async fn write_object(
     let result = async {
         let mut hasher = RowHasher::default();
         let mut encoder = zstd::stream::write::Encoder::new(
-            Vec::with_capacity(settings.part_bytes),
+            Vec::with_capacity(2 * ENCODER_FLUSH_BYTES),
             settings.zstd_level,
         )?;
         let mut stream = conn.copy_out_raw(&sql).await?;
         while let Some(data) = stream.try_next().await? {
             hasher.update(&data);
             encoder.write_all(&data)?;
-            if encoder.get_ref().len() >= settings.part_bytes {
-                let compressed = std::mem::take(encoder.get_mut());
-                writer.write(&compressed).await?;
+            // Hand compressed bytes on in small pieces: the writer holds the one part buffer.
+            if encoder.get_ref().len() >= ENCODER_FLUSH_BYTES {
+                writer.write(encoder.get_ref()).await?;
+                encoder.get_mut().clear();
             }
             if let Some((_, day, object)) = &mut parquet {
                 let bytes = day.update(&data)?;

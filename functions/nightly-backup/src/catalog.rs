@@ -255,3 +255,67 @@ pub async fn foreign_keys(conn: &mut PgConnection) -> sqlx::Result<Vec<ForeignKe
         })
         .collect())
 }
+
+/// An index (or the primary-key/unique constraint it backs), to drop before loading an empty
+/// database and build once afterwards: one sorted build instead of millions of B-tree inserts,
+/// the order pg_restore uses.
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub table: String,
+    pub name: String,
+    /// `Some(definition)` when a constraint owns the index (re-added with ALTER TABLE).
+    pub constraint: Option<String>,
+    /// `CREATE INDEX …` for a plain index.
+    pub definition: String,
+}
+
+impl Index {
+    pub fn drop_sql(&self) -> String {
+        match self.constraint {
+            Some(_) => format!(
+                "alter table {} drop constraint {}",
+                self.table,
+                ident(&self.name)
+            ),
+            None => format!("drop index {}", ident(&self.name)),
+        }
+    }
+
+    pub fn create_sql(&self) -> String {
+        match &self.constraint {
+            Some(definition) => format!(
+                "alter table {} add constraint {} {definition}",
+                self.table,
+                ident(&self.name)
+            ),
+            None => self.definition.clone(),
+        }
+    }
+}
+
+/// The indexes of the public tables, constraints first when re-created in this order; `except`
+/// names a table to leave alone.
+pub async fn indexes(conn: &mut PgConnection, except: &str) -> sqlx::Result<Vec<Index>> {
+    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "select i.indrelid::regclass::text, ic.relname::text,
+                pg_get_constraintdef(c.oid), pg_get_indexdef(i.indexrelid)
+           from pg_index i
+           join pg_class ic on ic.oid = i.indexrelid
+           join pg_class t on t.oid = i.indrelid
+           left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
+          where t.relnamespace = 'public'::regnamespace and t.relkind = 'r' and t.relname <> $1
+          order by (c.oid is null), 1, 2",
+    )
+    .bind(except)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(table, name, constraint, definition)| Index {
+            table,
+            name,
+            constraint,
+            definition,
+        })
+        .collect())
+}

@@ -1,7 +1,10 @@
 //! Per-day Parquet files of the time-series tables for training: built from the same COPY text
 //! stream as the backup object (the backup orders those days by ticker or game, then time), in
-//! row groups of `ROW_GROUP` rows, zstd-compressed, drained into the object as each row group is
-//! written so memory holds one row group. Readable as they are by pandas, polars and DuckDB.
+//! row groups of at most `ROW_GROUP` rows, zstd-compressed, drained into the object as each row
+//! group is written. Memory is bounded in bytes, not rows, because a day of wide rows (large `raw`
+//! JSONB) would otherwise make one row group tens of MB: the column builders are handed to the
+//! writer every `BATCH_BYTES` of text, and a row group is cut early once its encoded pages reach
+//! `ROW_GROUP_BYTES`. Readable as they are by pandas, polars and DuckDB.
 //!
 //! Types: integers as INT64, booleans, doubles, `timestamptz` as TIMESTAMP(µs, UTC); everything
 //! else (NUMERIC, JSONB, enums, text) as UTF-8 strings, so NUMERIC keeps every digit (cast in
@@ -30,6 +33,8 @@ pub const TABLES: &[(&str, &str)] = &[
 ];
 
 const ROW_GROUP: usize = 32 * 1024;
+const BATCH_BYTES: usize = 2 << 20;
+const ROW_GROUP_BYTES: usize = 8 << 20;
 
 /// The sort column for `table`, if it gets Parquet files (and has that column).
 pub fn sort_column(table: &Table) -> Option<&'static str> {
@@ -123,6 +128,7 @@ pub struct DayWriter {
     writer: ArrowWriter<Vec<u8>>,
     carry: Vec<u8>,
     buffered: usize,
+    buffered_bytes: usize,
     rows: u64,
 }
 
@@ -147,6 +153,7 @@ impl DayWriter {
             writer,
             carry: Vec::new(),
             buffered: 0,
+            buffered_bytes: 0,
             rows: 0,
         })
     }
@@ -174,10 +181,14 @@ impl DayWriter {
                 }
             }
             self.buffered += 1;
+            self.buffered_bytes += line.len();
             self.rows += 1;
         }
-        if self.buffered >= ROW_GROUP {
+        if self.buffered >= ROW_GROUP || self.buffered_bytes >= BATCH_BYTES {
             self.write_batch()?;
+            if self.writer.in_progress_size() >= ROW_GROUP_BYTES {
+                self.writer.flush()?;
+            }
             return self.drain();
         }
         Ok(Vec::new())
@@ -191,6 +202,7 @@ impl DayWriter {
         let batch = RecordBatch::try_new(Arc::clone(&self.schema), columns)?;
         self.writer.write(&batch)?;
         self.buffered = 0;
+        self.buffered_bytes = 0;
         Ok(())
     }
 

@@ -214,6 +214,17 @@ pub async fn restore(
         .execute(&mut *tx)
         .await?;
     }
+    // Into a database checked empty above, nothing needs deleting and every index is built once
+    // after the load. An incremental sync keeps its indexes: it deletes and loads a few chunks.
+    let empty_target = !incremental && !options.allow_non_empty;
+    let deferred_indexes = if empty_target {
+        catalog::indexes(&mut tx, RESTORE_STATE_TABLE).await?
+    } else {
+        Vec::new()
+    };
+    for index in &deferred_indexes {
+        sqlx::query(&index.drop_sql()).execute(&mut *tx).await?;
+    }
 
     for (table_name, label) in &stale {
         if let Some(table) = tables.get(table_name) {
@@ -238,9 +249,11 @@ pub async fn restore(
         let table = tables
             .get(&object.table)
             .with_context(|| format!("object {} names an unknown table", object.key))?;
-        sqlx::query(&table.delete_sql(object.chunk))
-            .execute(&mut *tx)
-            .await?;
+        if !empty_target {
+            sqlx::query(&table.delete_sql(object.chunk))
+                .execute(&mut *tx)
+                .await?;
+        }
         bar.set_message(format!("{} {}", object.table, object.chunk.label()));
         load_object(&mut tx, storage, table, object, &bar).await?;
         sqlx::query(&format!(
@@ -271,6 +284,13 @@ pub async fn restore(
                 .await
                 .with_context(|| format!("setting sequence {}", sequence.name))?;
         }
+    }
+    bar.set_message("building indexes");
+    for index in &deferred_indexes {
+        sqlx::query(&index.create_sql())
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("re-creating index {} on {}", index.name, index.table))?;
     }
     bar.set_message("checking foreign keys");
     for fk in &foreign_keys {

@@ -288,10 +288,11 @@ impl Storage {
                 }
             }
         };
+        let part_bytes = part_bytes.max(MIN_PART_BYTES);
         Ok(ObjectWriter {
             target,
             buffer: Vec::with_capacity(part_bytes),
-            part_bytes: part_bytes.max(MIN_PART_BYTES),
+            part_bytes,
             sha: Sha256::new(),
             bytes: 0,
         })
@@ -374,9 +375,17 @@ impl ObjectWriter {
     pub async fn write(&mut self, data: &[u8]) -> anyhow::Result<()> {
         self.sha.update(data);
         self.bytes += data.len() as u64;
-        self.buffer.extend_from_slice(data);
-        if self.buffer.len() >= self.part_bytes {
-            self.flush_part().await?;
+        // Fill the part to exactly `part_bytes` and carry the rest over, so the buffer never
+        // grows past the capacity it was allocated with.
+        let mut data = data;
+        while !data.is_empty() {
+            let room = self.part_bytes.saturating_sub(self.buffer.len());
+            let (now, rest) = data.split_at(room.min(data.len()));
+            self.buffer.extend_from_slice(now);
+            if self.buffer.len() >= self.part_bytes {
+                self.flush_part().await?;
+            }
+            data = rest;
         }
         Ok(())
     }

@@ -13,6 +13,22 @@ async fn connect(db: &precog::testing::TestDb) -> sqlx::PgConnection {
         .expect("connecting to the target")
 }
 
+/// Every index and constraint of the public tables (but the restore's own), as definitions.
+async fn schema_objects(db: &precog::testing::TestDb) -> Vec<String> {
+    sqlx::query_scalar(
+        "select * from (
+             select tablename || ': ' || indexdef from pg_indexes where schemaname = 'public'
+             union all
+             select conrelid::regclass::text || ': ' || conname || ' ' || pg_get_constraintdef(oid)
+               from pg_constraint where connamespace = 'public'::regnamespace) defs (definition)
+          where definition not like 'precog_restore_state:%'
+          order by 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("schema objects")
+}
+
 #[tokio::test]
 async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
     let source = test_db().await;
@@ -59,6 +75,8 @@ async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
     .expect("restore");
     assert_eq!(restored.kind, "fresh");
     assert_same_data(&source, &target).await;
+    // Indexes and constraints were dropped for the load and built again afterwards.
+    assert_eq!(schema_objects(&target).await, schema_objects(&source).await);
 
     // Sequences continue after the restored ids.
     let next: i64 = sqlx::query_scalar(
