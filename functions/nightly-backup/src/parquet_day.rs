@@ -35,6 +35,7 @@ pub const TABLES: &[(&str, &str)] = &[
 const ROW_GROUP: usize = 32 * 1024;
 const BATCH_BYTES: usize = 2 << 20;
 const ROW_GROUP_BYTES: usize = 8 << 20;
+const PAGE_BYTES: usize = 256 << 10;
 
 /// The sort column for `table`, if it gets Parquet files (and has that column).
 pub fn sort_column(table: &Table) -> Option<&'static str> {
@@ -145,6 +146,10 @@ impl DayWriter {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(zstd_level)?))
             .set_max_row_group_size(ROW_GROUP)
+            // Every column buffers a data page and a dictionary page before it flushes them;
+            // at the 1 MiB defaults that is ~2 MiB per column, most of the writer's memory.
+            .set_data_page_size_limit(PAGE_BYTES)
+            .set_dictionary_page_size_limit(PAGE_BYTES)
             .build();
         let writer = ArrowWriter::try_new(Vec::new(), Arc::clone(&schema), Some(props))?;
         Ok(Self {
