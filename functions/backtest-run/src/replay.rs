@@ -97,18 +97,16 @@ pub struct Coverage {
     pub markets_without_snapshots: usize,
 }
 
-type SnapshotRow = (
-    i64,
-    String,
-    DateTime<Utc>,
-    bool,
-    Option<Decimal>,
-    Option<Decimal>,
-    Option<Decimal>,
-    Option<Decimal>,
-    Option<Decimal>,
-    Option<Decimal>,
-);
+/// One row of the replay's query; the quote's columns are named as `Quote`'s fields.
+#[derive(sqlx::FromRow)]
+struct SnapshotRow {
+    id: i64,
+    ticker: String,
+    observed_at: DateTime<Utc>,
+    tradable: bool,
+    #[sqlx(flatten)]
+    quote: Quote,
+}
 
 /// Streams the window's snapshots through every engine. `deadline_left` is checked per chunk.
 pub async fn run(
@@ -227,7 +225,7 @@ async fn read(
         .collect();
     // language=PostgreSQL
     let mut rows = sqlx::query_as::<_, SnapshotRow>(
-        "select id, ticker, observed_at, coalesce(status in ('active', 'open'), false),
+        "select id, ticker, observed_at, coalesce(status in ('active', 'open'), false) as tradable,
                 yes_bid, yes_ask, no_bid, no_ask, yes_bid_size, yes_ask_size
            from market_snapshots
           where ticker = any($1)
@@ -249,34 +247,15 @@ async fn read(
                 return Ok(());
             }
         };
-        let (
-            id,
-            ticker,
-            at,
-            tradable,
-            yes_bid,
-            yes_ask,
-            no_bid,
-            no_ask,
-            yes_bid_size,
-            yes_ask_size,
-        ) = row;
-        let Some(&market) = index.get(ticker.as_str()) else {
+        let Some(&market) = index.get(row.ticker.as_str()) else {
             continue;
         };
         chunk.push(Item::Snapshot(Snapshot {
-            id,
+            id: row.id,
             market,
-            at,
-            tradable,
-            quote: Quote {
-                yes_bid,
-                yes_ask,
-                no_bid,
-                no_ask,
-                yes_bid_size,
-                yes_ask_size,
-            },
+            at: row.observed_at,
+            tradable: row.tradable,
+            quote: row.quote,
         }));
         if chunk.len() == CHUNK {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));

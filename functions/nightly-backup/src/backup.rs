@@ -19,7 +19,7 @@ use crate::hash::{self, RowHasher};
 use crate::manifest::{self, Chunk, Manifest, ObjectEntry, ParquetEntry, Started, TableEntry};
 use crate::parquet_day;
 use crate::retention::{self, Policy};
-use crate::storage::Storage;
+use crate::storage::{Storage, MIN_PART_BYTES};
 use crate::Settings;
 
 /// An incomplete backup younger than this is resumed; an older one is abandoned (and deleted by
@@ -268,7 +268,9 @@ async fn write_object(
                 chunk.label()
             );
             let day = parquet_day::DayWriter::new(&table.columns, settings.zstd_level)?;
-            let object = storage.writer(&parquet_key, settings.part_bytes).await?;
+            // Parquet files are a fraction of the COPY object: the smallest part S3 allows keeps
+            // the second part buffer small.
+            let object = storage.writer(&parquet_key, MIN_PART_BYTES).await?;
             Some((parquet_key, day, object))
         }
         None => None,

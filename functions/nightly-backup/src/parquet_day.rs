@@ -34,7 +34,7 @@ pub const TABLES: &[(&str, &str)] = &[
 
 const ROW_GROUP: usize = 32 * 1024;
 const BATCH_BYTES: usize = 2 << 20;
-const ROW_GROUP_BYTES: usize = 8 << 20;
+const ROW_GROUP_BYTES: usize = 4 << 20;
 const PAGE_BYTES: usize = 256 << 10;
 
 /// The sort column for `table`, if it gets Parquet files (and has that column).
