@@ -1,6 +1,6 @@
 use nightly_backup::manifest::{self, Chunk};
 use nightly_backup::restore::{self, Options};
-use nightly_backup::storage::Storage;
+use nightly_backup::storage::{Location, Storage};
 use nightly_backup::{backup, verify};
 use precog::testing::{empty_db, test_db};
 use sqlx::Connection;
@@ -11,6 +11,33 @@ async fn connect(db: &precog::testing::TestDb) -> sqlx::PgConnection {
     sqlx::PgConnection::connect(db.url.expose())
         .await
         .expect("connecting to the target")
+}
+
+/// A whole backup of `source` to `location`, with no deadline pressure.
+async fn back_up(
+    source: &precog::testing::TestDb,
+    storage: &Storage,
+    location: Location,
+) -> anyhow::Result<backup::BackupReport> {
+    backup::run(
+        &source.pool,
+        storage,
+        &settings(location),
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+}
+
+/// Restores `manifest`'s backup into `target`.
+async fn restore_into(
+    storage: &Storage,
+    manifest: &manifest::Manifest,
+    target: &precog::testing::TestDb,
+    options: Options,
+) -> anyhow::Result<restore::RestoreReport> {
+    restore::restore(storage, manifest, &mut connect(target).await, options).await
 }
 
 /// Every index and constraint of the public tables (but the restore's own), as definitions.
@@ -35,16 +62,7 @@ async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
     seed(&source.pool, true).await;
     let (location, storage, _bucket) = s3_store().await;
 
-    let report = backup::run(
-        &source.pool,
-        &storage,
-        &settings(location),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("backup");
+    let report = back_up(&source, &storage, location).await.expect("backup");
     assert!(report.complete);
 
     let manifest = restore::load_manifest(&storage, None)
@@ -65,14 +83,9 @@ async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
     assert_parquet_days_sorted(&storage, snapshots).await;
 
     let target = empty_db().await;
-    let restored = restore::restore(
-        &storage,
-        &manifest,
-        &mut connect(&target).await,
-        Options::default(),
-    )
-    .await
-    .expect("restore");
+    let restored = restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("restore");
     assert_eq!(restored.kind, "fresh");
     assert_same_data(&source, &target).await;
     // Indexes and constraints were dropped for the load and built again afterwards.
@@ -95,16 +108,9 @@ async fn a_folder_backup_restores_and_verifies() {
     seed(&source.pool, false).await;
     let folder = Folder::new();
     let storage = Storage::open(&folder.location()).await;
-    backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("backup");
+    back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
 
     let report = verify::run(&source.pool, &storage, None)
         .await
@@ -123,14 +129,9 @@ async fn a_folder_backup_restores_and_verifies() {
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
-    restore::restore(
-        &storage,
-        &manifest,
-        &mut connect(&target).await,
-        Options::default(),
-    )
-    .await
-    .expect("restore");
+    restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("restore");
     assert_same_data(&source, &target).await;
 }
 
@@ -140,16 +141,9 @@ async fn a_corrupted_object_is_detected_and_nothing_is_restored() {
     seed(&source.pool, false).await;
     let folder = Folder::new();
     let storage = Storage::open(&folder.location()).await;
-    let report = backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("backup");
+    let report = back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
     let key = backup::object_key(&report.backup, "markets", Chunk::All);
     let path = folder.path.join(&key);
     let mut bytes = std::fs::read(&path).expect("object on disk");
@@ -161,14 +155,9 @@ async fn a_corrupted_object_is_detected_and_nothing_is_restored() {
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
-    let error = restore::restore(
-        &storage,
-        &manifest,
-        &mut connect(&target).await,
-        Options::default(),
-    )
-    .await
-    .expect_err("a corrupt object must fail the restore");
+    let error = restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect_err("a corrupt object must fail the restore");
     let message = format!("{error:#}");
     assert!(
         message.contains("is corrupt") && message.contains(&key),
@@ -192,16 +181,9 @@ async fn a_backup_without_its_manifest_is_refused_with_a_clear_error() {
     seed(&source.pool, false).await;
     let folder = Folder::new();
     let storage = Storage::open(&folder.location()).await;
-    let report = backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("backup");
+    let report = back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
     std::fs::remove_file(folder.path.join(manifest::manifest_key(&report.backup))).expect("rm");
 
     let named = restore::load_manifest(&storage, Some(&report.backup))
@@ -226,16 +208,9 @@ async fn an_interrupted_backup_resumes_and_rewrites_only_what_was_missing() {
     seed(&source.pool, false).await;
     let folder = Folder::new();
     let storage = Storage::open(&folder.location()).await;
-    let first = backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("backup");
+    let first = back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
     // As if the process died while uploading one day: no manifest, that day's object half
     // written (a .partial), no sidecar.
     let day = Chunk::Day("2026-09-13".parse().expect("a date"));
@@ -248,16 +223,9 @@ async fn an_interrupted_backup_resumes_and_rewrites_only_what_was_missing() {
     )
     .expect("mv");
 
-    let second = backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("resumed backup");
+    let second = back_up(&source, &storage, folder.location())
+        .await
+        .expect("resumed backup");
     assert!(second.resumed && second.complete, "{second:?}");
     assert_eq!(second.backup, first.backup);
     assert_eq!(second.objects_written, 1);
@@ -267,14 +235,9 @@ async fn an_interrupted_backup_resumes_and_rewrites_only_what_was_missing() {
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
-    restore::restore(
-        &storage,
-        &manifest,
-        &mut connect(&target).await,
-        Options::default(),
-    )
-    .await
-    .expect("restore");
+    restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("restore");
     assert_same_data(&source, &target).await;
 }
 
@@ -285,27 +248,15 @@ async fn a_second_restore_brings_the_copy_up_to_date_without_duplicates() {
     let folder = Folder::new();
     let storage = Storage::open(&folder.location()).await;
     let target = empty_db().await;
-    backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("backup");
+    back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
-    restore::restore(
-        &storage,
-        &manifest,
-        &mut connect(&target).await,
-        Options::default(),
-    )
-    .await
-    .expect("first restore");
+    restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("first restore");
 
     // The source moves on: a new day, a changed day, a changed market, a day deleted.
     sqlx::query(
@@ -325,30 +276,18 @@ async fn a_second_restore_brings_the_copy_up_to_date_without_duplicates() {
         .await
         .expect("delete a day");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a new backup id
-    let second = backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("second backup");
+    let second = back_up(&source, &storage, folder.location())
+        .await
+        .expect("second backup");
     assert!(!second.resumed);
 
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
     assert_eq!(manifest.id, second.backup);
-    let report = restore::restore(
-        &storage,
-        &manifest,
-        &mut connect(&target).await,
-        Options::default(),
-    )
-    .await
-    .expect("incremental restore");
+    let report = restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("incremental restore");
     assert_eq!(report.kind, "incremental");
     assert!(report.objects_unchanged >= 2, "{report:?}");
     assert_eq!(report.chunks_removed, 1, "{report:?}");
@@ -361,16 +300,9 @@ async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() 
     seed(&source.pool, false).await;
     let folder = Folder::new();
     let storage = Storage::open(&folder.location()).await;
-    backup::run(
-        &source.pool,
-        &storage,
-        &settings(folder.location()),
-        far_deadline(),
-        false,
-        &|_| {},
-    )
-    .await
-    .expect("backup");
+    back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
@@ -380,14 +312,9 @@ async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() 
         .execute(&target.pool)
         .await
         .expect("someone's data");
-    let error = restore::restore(
-        &storage,
-        &manifest,
-        &mut connect(&target).await,
-        Options::default(),
-    )
-    .await
-    .expect_err("refused");
+    let error = restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect_err("refused");
     assert!(format!("{error:#}").contains("not empty"), "{error:#}");
     let mine: i64 = sqlx::query_scalar("select count(*) from series where ticker = 'MINE'")
         .fetch_one(&target.pool)
@@ -395,10 +322,10 @@ async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() 
         .expect("query");
     assert_eq!(mine, 1, "untouched");
 
-    restore::restore(
+    restore_into(
         &storage,
         &manifest,
-        &mut connect(&target).await,
+        &target,
         Options {
             allow_non_empty: true,
             progress: false,
