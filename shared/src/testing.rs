@@ -153,6 +153,41 @@ fn with_database(url: &str, database: &str) -> String {
     }
 }
 
+/// One once-mode run of a function binary, as a benchmark sees it.
+pub struct OnceRun {
+    pub seconds: f64,
+    pub summary: serde_json::Value,
+}
+
+impl OnceRun {
+    pub fn rows_written(&self) -> u64 {
+        self.summary["rows_written"].as_u64().unwrap_or(0)
+    }
+
+    pub fn peak_rss_mb(&self) -> f64 {
+        self.summary["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0
+    }
+}
+
+/// Runs a function binary (off the async runtime, so in-process fakes keep serving), times it,
+/// and returns its JSON summary; panics with its stderr when it prints none or is not `ok`.
+pub async fn run_once_ok(mut command: std::process::Command) -> OnceRun {
+    let started = std::time::Instant::now();
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("running the function");
+    let seconds = started.elapsed().as_secs_f64();
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no summary ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert_eq!(summary["status"], "ok", "{summary}");
+    OnceRun { seconds, summary }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -12,7 +12,6 @@
 mod fake_espn;
 
 use std::process::Command;
-use std::time::Instant;
 
 use serde_json::{json, Value};
 
@@ -95,37 +94,23 @@ async fn main() {
         }
         let url = db.url_string();
         let base = espn.base_url.clone();
-        let started = Instant::now();
-        let output = tokio::task::spawn_blocking(move || {
-            // The next live pass would be due after the budget: exactly one pass, games live or not.
-            Command::new(env!("CARGO_BIN_EXE_collect-espn"))
-                .args([
-                    "--event",
-                    r#"{"date":"20261121","max_seconds":60,"live_interval_seconds":300}"#,
-                ])
-                .env("DATABASE_URL", url)
-                .env("PRECOG_ENV", "production")
-                .env("ESPN_API_BASE", base)
-                .env("ESPN_REQUESTS_PER_SECOND", "100")
-                .env("RUST_LOG", "warn")
-                .env_remove("AWS_LAMBDA_RUNTIME_API")
-                .env_remove("ESPN_USER_AGENT")
-                .output()
-                .expect("running collect-espn")
-        })
-        .await
-        .expect("join");
-        let elapsed = started.elapsed().as_secs_f64();
-        let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "no summary ({e}): {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-        assert_eq!(summary["status"], "ok", "{summary}");
-        let rows = summary["rows_written"].as_u64().unwrap_or(0);
-        let passes = summary["details"]["passes"].as_u64().unwrap_or(0);
-        let rss_mb = summary["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0;
+        // The next live pass would be due after the budget: exactly one pass, games live or not.
+        let mut command = Command::new(env!("CARGO_BIN_EXE_collect-espn"));
+        command
+            .args([
+                "--event",
+                r#"{"date":"20261121","max_seconds":60,"live_interval_seconds":300}"#,
+            ])
+            .env("DATABASE_URL", url)
+            .env("PRECOG_ENV", "production")
+            .env("ESPN_API_BASE", base)
+            .env("ESPN_REQUESTS_PER_SECOND", "100")
+            .env("RUST_LOG", "warn")
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .env_remove("ESPN_USER_AGENT");
+        let run = precog::testing::run_once_ok(command).await;
+        let (elapsed, rows, rss_mb) = (run.seconds, run.rows_written(), run.peak_rss_mb());
+        let passes = run.summary["details"]["passes"].as_u64().unwrap_or(0);
         println!("{label:<26} {elapsed:>9.2} {rows:>13} {passes:>8} {rss_mb:>13.1}");
     }
 }

@@ -10,7 +10,6 @@
 
 use std::process::Command;
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
@@ -157,34 +156,20 @@ async fn main() {
         fake.write().expect("fake").pages = render(markets, generation);
         let url = db.url_string();
         let base = base.clone();
-        let started = Instant::now();
-        let output = tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_collect-kalshi"))
-                .args(["--event", "{}"])
-                .env("DATABASE_URL", url)
-                .env("PRECOG_ENV", "production")
-                .env("KALSHI_API_BASE", base)
-                .env("KALSHI_REQUESTS_PER_SECOND", "1000")
-                .env("RUST_LOG", "warn")
-                .env_remove("AWS_LAMBDA_RUNTIME_API")
-                .output()
-                .expect("running collect-kalshi")
-        })
-        .await
-        .expect("join");
-        let elapsed = started.elapsed().as_secs_f64();
-        let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "no summary ({e}): {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-        assert_eq!(summary["status"], "ok", "{summary}");
-        let rows = summary["rows_written"].as_f64().unwrap_or(0.0);
-        let rss_mb = summary["peak_rss_kb"].as_f64().unwrap_or(0.0) / 1024.0;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_collect-kalshi"));
+        command
+            .args(["--event", "{}"])
+            .env("DATABASE_URL", url)
+            .env("PRECOG_ENV", "production")
+            .env("KALSHI_API_BASE", base)
+            .env("KALSHI_REQUESTS_PER_SECOND", "1000")
+            .env("RUST_LOG", "warn")
+            .env_remove("AWS_LAMBDA_RUNTIME_API");
+        let run = precog::testing::run_once_ok(command).await;
+        let (elapsed, rows, rss_mb) = (run.seconds, run.rows_written(), run.peak_rss_mb());
         println!(
             "{label:<28} {elapsed:>9.2} {rows:>13} {:>11.0} {rss_mb:>13.1}",
-            rows / elapsed
+            rows as f64 / elapsed
         );
     }
 }
