@@ -8,6 +8,8 @@ use std::process::Stdio;
 use anyhow::{bail, Context};
 use tokio::process::Command;
 
+use crate::config::DatabaseUrl;
+
 /// The unprivileged user the server runs as when we are root.
 const SERVER_USER: &str = "precog-pg";
 const PORT_FILE: &str = "precog.port";
@@ -18,6 +20,21 @@ pub struct LocalCluster {
     pub data_dir: PathBuf,
     pub port: u16,
     bin_dir: PathBuf,
+}
+
+/// The development database every function uses when `DATABASE_URL` is unset: database
+/// `precog` on the cluster under `PRECOG_LOCAL_PG_DIR` (default `.precog/postgres`), started and
+/// created as needed.
+pub async fn development_database() -> anyhow::Result<DatabaseUrl> {
+    let dir = std::env::var_os("PRECOG_LOCAL_PG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".precog/postgres"));
+    let cluster = LocalCluster::ensure(&dir)
+        .await
+        .context("starting the local development PostgreSQL")?;
+    let url = cluster.database("precog").await?;
+    tracing::info!(port = cluster.port, dir = %cluster.data_dir.display(), "using the local development database");
+    Ok(DatabaseUrl::parse("DATABASE_URL", url)?)
 }
 
 impl LocalCluster {
@@ -127,6 +144,23 @@ impl LocalCluster {
     /// The URL of database `name` on this cluster.
     pub fn url(&self, name: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Creates database `name` unless it exists; returns its URL.
+    pub async fn database(&self, name: &str) -> anyhow::Result<String> {
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&self.url("postgres")).await?;
+        let exists: bool =
+            sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                .bind(name)
+                .fetch_one(&mut admin)
+                .await?;
+        if !exists {
+            sqlx::query(&format!("create database \"{name}\""))
+                .execute(&mut admin)
+                .await?;
+        }
+        Ok(self.url(name))
     }
 
     async fn running_port(&self) -> Option<u16> {

@@ -166,18 +166,7 @@ async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
             let cluster = precog::pgcluster::LocalCluster::ensure(&cli.pg_dir)
                 .await
                 .context("starting the bench cluster")?;
-            let admin = sqlx::PgPool::connect(&cluster.url("postgres")).await?;
-            let exists: bool = sqlx::query_scalar(
-                "select exists(select 1 from pg_database where datname = 'backtest_bench')",
-            )
-            .fetch_one(&admin)
-            .await?;
-            if !exists {
-                sqlx::query("create database backtest_bench")
-                    .execute(&admin)
-                    .await?;
-            }
-            cluster.url("backtest_bench")
+            cluster.database("backtest_bench").await?
         }
     };
     let pool = sqlx::postgres::PgPoolOptions::new()

@@ -1,5 +1,4 @@
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -7,7 +6,6 @@ use anyhow::Context;
 use axum::Router;
 use clap::Parser;
 use precog::config::{DatabaseUrl, Env};
-use precog::pgcluster::LocalCluster;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
@@ -128,35 +126,12 @@ async fn connect(config: &ApiConfig) -> anyhow::Result<PgPool> {
     if let Some(url) = &config.common.database_url {
         return pool(url, config.max_connections);
     }
-    let dir = std::env::var_os("PRECOG_LOCAL_PG_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(".precog/postgres"));
-    let cluster = LocalCluster::ensure(&dir)
-        .await
-        .context("starting the local development PostgreSQL")?;
-    create_database_if_missing(&cluster, "precog").await?;
-    let url = DatabaseUrl::parse("DATABASE_URL", cluster.url("precog"))?;
+    let url = precog::pgcluster::development_database().await?;
     let pool = pool(&url, config.max_connections)?;
     precog::db::migrate(&pool)
         .await
         .context("migrating the local database")?;
     Ok(pool)
-}
-
-async fn create_database_if_missing(cluster: &LocalCluster, name: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(&cluster.url("postgres")).await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(name)
-            .fetch_one(&mut admin)
-            .await?;
-    if !exists {
-        sqlx::query(&format!("create database \"{name}\""))
-            .execute(&mut admin)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Like `precog::db::lazy_pool`, plus custom plans for every statement: the list queries have

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context;
 use clap::Parser;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
@@ -13,9 +12,8 @@ use sqlx::PgPool;
 
 use super::event::{parse_event, Trigger};
 use super::invocation::{invoke, Function, Report, Summary};
-use crate::config::{CommonConfig, ConfigError, DatabaseUrl, Env, Environment};
+use crate::config::{CommonConfig, ConfigError, Env, Environment};
 use crate::db;
-use crate::pgcluster::LocalCluster;
 
 /// Command-line flags shared by every function (once mode).
 #[derive(Debug, Parser)]
@@ -206,35 +204,9 @@ impl From<LambdaFailure> for Diagnostic {
 async fn connect(common: &CommonConfig) -> anyhow::Result<PgPool> {
     let url = match &common.database_url {
         Some(url) => url.clone(),
-        None => {
-            let dir = std::env::var_os("PRECOG_LOCAL_PG_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(".precog/postgres"));
-            let cluster = LocalCluster::ensure(&dir)
-                .await
-                .context("starting the local development PostgreSQL")?;
-            create_database_if_missing(&cluster, "precog").await?;
-            tracing::info!(port = cluster.port, dir = %cluster.data_dir.display(), "using the local development database");
-            DatabaseUrl::parse("DATABASE_URL", cluster.url("precog"))?
-        }
+        None => crate::pgcluster::development_database().await?,
     };
     Ok(db::lazy_pool(&url, 4)?)
-}
-
-async fn create_database_if_missing(cluster: &LocalCluster, name: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(&cluster.url("postgres")).await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(name)
-            .fetch_one(&mut admin)
-            .await?;
-    if !exists {
-        sqlx::query(&format!("create database \"{name}\""))
-            .execute(&mut admin)
-            .await?;
-    }
-    Ok(())
 }
 
 fn read_event(inline: Option<&str>, file: Option<&std::path::Path>) -> Result<Value, String> {
