@@ -17,6 +17,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use crate::catalog::{self, Table};
 use crate::hash::{self, RowHasher};
 use crate::manifest::{self, Chunk, Manifest, ObjectEntry, ParquetEntry, Started, TableEntry};
+use crate::decimal;
 use crate::parquet_day;
 use crate::retention::{self, Policy};
 use crate::storage::{Storage, MIN_PART_BYTES};
@@ -258,6 +259,21 @@ async fn write_object(
         Some(first) => table.copy_out_sql_ordered(chunk, first),
         None => table.copy_out_sql(chunk),
     };
+    // The DECIMAL type of each NUMERIC column, from the day's own values (same snapshot); a value
+    // no DECIMAL holds exactly stops the backup here, before anything is uploaded.
+    let decimals = match parquet_sort {
+        Some(_) => {
+            let source = format!(
+                "{} where {}",
+                catalog::ident(&table.name),
+                table.chunk_filter(chunk)
+            );
+            decimal::shapes(conn, &table.columns, &source)
+                .await
+                .with_context(|| format!("the Parquet file of {key}"))?
+        }
+        None => Vec::new(),
+    };
     let mut writer = storage.writer(&key, settings.part_bytes).await?;
     let mut parquet = match parquet_sort {
         Some(_) => {
@@ -267,7 +283,7 @@ async fn write_object(
                 table.name,
                 chunk.label()
             );
-            let day = parquet_day::DayWriter::new(&table.columns, settings.zstd_level)?;
+            let day = parquet_day::DayWriter::new(&table.columns, &decimals, settings.zstd_level)?;
             // Parquet files are a fraction of the COPY object: the smallest part S3 allows keeps
             // the second part buffer small.
             let object = storage.writer(&parquet_key, MIN_PART_BYTES).await?;

@@ -13,6 +13,8 @@ mod event;
 pub mod hash;
 /// The manifest and the layout of a backup's objects.
 pub mod manifest;
+/// NUMERIC as Parquet DECIMAL: the type each column needs, exact values or an error.
+pub mod decimal;
 /// Per-day Parquet files of the time-series tables, for training.
 pub mod parquet_day;
 /// Restore and training sync.

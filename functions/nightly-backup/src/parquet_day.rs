@@ -6,16 +6,17 @@
 //! writer every `BATCH_BYTES` of text, and a row group is cut early once its encoded pages reach
 //! `ROW_GROUP_BYTES`. Readable as they are by pandas, polars and DuckDB.
 //!
-//! Types: integers as INT64, booleans, doubles, `timestamptz` as TIMESTAMP(µs, UTC); everything
-//! else (NUMERIC, JSONB, enums, text) as UTF-8 strings, so NUMERIC keeps every digit (cast in
-//! the reader when a float is wanted). Timestamps PostgreSQL prints as `infinity` become null
-//! here; the COPY object remains the exact backup.
+//! Types: integers as INT64, booleans, doubles, `timestamptz` as TIMESTAMP(µs, UTC), NUMERIC as
+//! Parquet DECIMAL (see [`decimal`]: precision 38, the scale the data needs, never rounded);
+//! everything else (JSONB, enums, text) as UTF-8 strings. Timestamps PostgreSQL prints as
+//! `infinity` become null here; the COPY object remains the exact backup.
 
 use std::sync::Arc;
 
 use anyhow::Context;
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    BooleanBuilder, Decimal128Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -24,6 +25,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::catalog::Table;
+use crate::decimal::{self, DecimalShape};
 use crate::manifest::Column;
 
 /// Tables that get Parquet files, and the column each day is sorted by before time.
@@ -51,11 +53,21 @@ enum Builder {
     Bool(BooleanBuilder),
     Float(Float64Builder),
     Time(TimestampMicrosecondBuilder),
+    Decimal(Decimal128Builder, DecimalShape),
 }
 
 impl Builder {
-    fn for_column(column: &Column) -> (Self, DataType) {
-        match column.type_name.as_str() {
+    fn for_column(column: &Column, shape: Option<DecimalShape>) -> anyhow::Result<(Self, DataType)> {
+        if let Some(shape) = shape {
+            let builder = Decimal128Builder::new()
+                .with_precision_and_scale(shape.precision, shape.scale)
+                .with_context(|| format!("column {}: decimal type", column.name))?;
+            return Ok((
+                Self::Decimal(builder, shape),
+                DataType::Decimal128(shape.precision, shape.scale),
+            ));
+        }
+        Ok(match column.type_name.as_str() {
             "bigint" | "integer" | "smallint" => (Self::Int(Int64Builder::new()), DataType::Int64),
             "boolean" => (Self::Bool(BooleanBuilder::new()), DataType::Boolean),
             "double precision" | "real" => (Self::Float(Float64Builder::new()), DataType::Float64),
@@ -64,18 +76,25 @@ impl Builder {
                 DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
             ),
             _ => (Self::Text(StringBuilder::new()), DataType::Utf8),
-        }
+        })
     }
 
-    /// Appends one COPY text field (`None` for `\N`), already unescaped.
-    fn append(&mut self, value: Option<&str>) {
+    /// Appends one COPY text field (`None` for `\N`), already unescaped. Only a decimal can
+    /// refuse a value: one that its type cannot hold exactly.
+    fn append(&mut self, value: Option<&str>) -> Result<(), String> {
         match self {
+            Self::Decimal(b, shape) => {
+                let units = value.map(|v| decimal::units(v, *shape)).transpose()?;
+                b.append_option(units);
+                return Ok(());
+            }
             Self::Text(b) => b.append_option(value),
             Self::Int(b) => b.append_option(value.and_then(|v| v.parse().ok())),
             Self::Bool(b) => b.append_option(value.map(|v| v == "t")),
             Self::Float(b) => b.append_option(value.and_then(|v| v.parse().ok())),
             Self::Time(b) => b.append_option(value.and_then(parse_timestamptz)),
         }
+        Ok(())
     }
 
     fn finish(&mut self) -> ArrayRef {
@@ -85,6 +104,7 @@ impl Builder {
             Self::Bool(b) => Arc::new(b.finish()),
             Self::Float(b) => Arc::new(b.finish()),
             Self::Time(b) => Arc::new(b.finish()),
+            Self::Decimal(b, _) => Arc::new(b.finish()),
         }
     }
 }
@@ -126,6 +146,7 @@ fn unescape(field: &[u8]) -> String {
 pub struct DayWriter {
     schema: SchemaRef,
     builders: Vec<Builder>,
+    names: Vec<String>,
     writer: ArrowWriter<Vec<u8>>,
     carry: Vec<u8>,
     buffered: usize,
@@ -134,14 +155,21 @@ pub struct DayWriter {
 }
 
 impl DayWriter {
-    pub fn new(columns: &[Column], zstd_level: i32) -> anyhow::Result<Self> {
-        let (builders, fields): (Vec<Builder>, Vec<Field>) = columns
-            .iter()
-            .map(|c| {
-                let (builder, data_type) = Builder::for_column(c);
-                (builder, Field::new(&c.name, data_type, true))
-            })
-            .unzip();
+    /// `decimals` gives, column by column, the DECIMAL type of each NUMERIC column (see
+    /// [`decimal::shapes`]); a column without one is written by its type name.
+    pub fn new(
+        columns: &[Column],
+        decimals: &[Option<DecimalShape>],
+        zstd_level: i32,
+    ) -> anyhow::Result<Self> {
+        let mut builders = Vec::with_capacity(columns.len());
+        let mut fields = Vec::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            let (builder, data_type) =
+                Builder::for_column(c, decimals.get(i).copied().flatten())?;
+            builders.push(builder);
+            fields.push(Field::new(&c.name, data_type, true));
+        }
         let schema = Arc::new(Schema::new(fields));
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(zstd_level)?))
@@ -155,6 +183,7 @@ impl DayWriter {
         Ok(Self {
             schema,
             builders,
+            names: columns.iter().map(|c| c.name.clone()).collect(),
             writer,
             carry: Vec::new(),
             buffered: 0,
@@ -177,13 +206,14 @@ impl DayWriter {
         let complete = std::mem::replace(&mut self.carry, rest);
         for line in complete.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
             let mut fields = line.split(|b| *b == b'\t');
-            for builder in &mut self.builders {
+            for (builder, name) in self.builders.iter_mut().zip(&self.names) {
                 let field = fields.next().context("a COPY row with too few fields")?;
-                if field == b"\\N" {
-                    builder.append(None);
+                let appended = if field == b"\\N" {
+                    builder.append(None)
                 } else {
-                    builder.append(Some(&unescape(field)));
-                }
+                    builder.append(Some(&unescape(field)))
+                };
+                appended.map_err(|e| anyhow::anyhow!("column {name}: {e}"))?;
             }
             self.buffered += 1;
             self.buffered_bytes += line.len();

@@ -4,4 +4,5 @@
 mod backup_restore;
 mod binary;
 mod helpers;
+mod parquet_decimal;
 mod retention;
