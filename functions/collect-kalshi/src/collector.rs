@@ -135,17 +135,8 @@ impl<'a> Collector<'a> {
         let mut stats = PassStats::default();
         let mut seen = HashSet::new();
         if !self.event.tickers.is_empty() {
-            // Named markets are looked up whatever their status: that already follows them.
-            for chunk in self.event.tickers.chunks(TICKERS_PER_REQUEST) {
-                self.collect(
-                    MarketsQuery::Tickers(chunk.to_vec()),
-                    PageKind::Collection,
-                    &mut seen,
-                    &mut stats,
-                )
-                .await?;
-            }
-            return Ok(stats);
+            let tickers = self.event.tickers.clone();
+            return self.pass_tickers(&tickers).await;
         }
         if self.event.series.is_empty() {
             self.collect(
@@ -167,6 +158,23 @@ impl<'a> Collector<'a> {
             }
         }
         self.follow_settlement(&mut seen, &mut stats).await?;
+        Ok(stats)
+    }
+
+    /// One pass over named markets, looked up whatever their status (which already follows them
+    /// to their result), with depth when the event asks.
+    pub(crate) async fn pass_tickers(&mut self, tickers: &[String]) -> anyhow::Result<PassStats> {
+        let mut stats = PassStats::default();
+        let mut seen = HashSet::new();
+        for chunk in tickers.chunks(TICKERS_PER_REQUEST) {
+            self.collect(
+                MarketsQuery::Tickers(chunk.to_vec()),
+                PageKind::Collection,
+                &mut seen,
+                &mut stats,
+            )
+            .await?;
+        }
         Ok(stats)
     }
 

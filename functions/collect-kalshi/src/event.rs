@@ -5,7 +5,8 @@ use serde::Deserialize;
 
 /// `{}` collects every open market once. Examples:
 /// `{"series":["KXNFLGAME"],"interval_seconds":10,"depth":true}` (a game window),
-/// `{"tickers":["KXNFLGAME-26SEP13DALNYG-DAL"]}`.
+/// `{"tickers":["KXNFLGAME-26SEP13DALNYG-DAL"]}`,
+/// `{"live_games":true,"interval_seconds":10,"depth":true}` (the markets of the games live now).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CollectEvent {
@@ -15,6 +16,10 @@ pub struct CollectEvent {
     /// Only these markets, whatever their status.
     #[serde(default)]
     pub tickers: Vec<String>,
+    /// Only the markets linked to games ESPN shows live now (read from the database each pass);
+    /// with none, one query and the invocation ends.
+    #[serde(default)]
+    pub live_games: bool,
     /// Repeat the pass this often until the deadline.
     pub interval_seconds: Option<u64>,
     /// The invocation's budget when not under Lambda (Lambda's own deadline caps it).
@@ -44,6 +49,12 @@ impl Event for CollectEvent {
             return Err(BadEvent::new(
                 "tickers",
                 "give `series` or `tickers`, not both",
+            ));
+        }
+        if self.live_games && !(self.series.is_empty() && self.tickers.is_empty()) {
+            return Err(BadEvent::new(
+                "live_games",
+                "`live_games` chooses the markets itself: give it without `series` or `tickers`",
             ));
         }
         for (field, values) in [("series", &self.series), ("tickers", &self.tickers)] {
@@ -115,6 +126,11 @@ mod tests {
             (json!({"interval_seconds": 0}), "interval_seconds"),
             (json!({"heartbeat_minutes": -5}), "heartbeat_minutes"),
             (json!({"depht": true}), "depht"),
+            (
+                json!({"live_games": true, "series": ["KXNFLGAME"]}),
+                "live_games",
+            ),
+            (json!({"live_games": "yes"}), "live_games"),
             (json!({"max_seconds": "soon"}), "max_seconds"),
         ];
         for (payload, field) in cases {

@@ -7,7 +7,10 @@
 mod collector;
 /// The event a schedule or a person sends.
 mod event;
+/// The `live_games` scope: which markets are about games live now.
+pub mod live;
 
+use anyhow::Context;
 use precog::config::ConfigError;
 use precog::kalshi::{KalshiClient, KalshiSettings};
 use precog::runner::{Function, NoArgs, Run, Setup};
@@ -41,6 +44,10 @@ impl CollectKalshi {
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Details {
     pub passes: u32,
+    /// With `live_games`: the markets linked to live games at the last look (0: nothing live,
+    /// and the invocation ended after that one query).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_markets: Option<usize>,
     #[serde(flatten)]
     pub totals: PassStats,
 }
@@ -53,7 +60,9 @@ impl Function for CollectKalshi {
     /// The full pass, each series selection and ticker look-ups lock separately, so a game-window
     /// loop does not make the 5-minute pass skip; their writes are idempotent upserts either way.
     fn lock_key(event: &CollectEvent) -> String {
-        if !event.series.is_empty() {
+        if event.live_games {
+            format!("{}/live", Self::NAME)
+        } else if !event.series.is_empty() {
             format!("{}/series:{}", Self::NAME, event.series.join(","))
         } else if !event.tickers.is_empty() {
             format!("{}/tickers", Self::NAME)
@@ -65,11 +74,25 @@ impl Function for CollectKalshi {
     async fn handle(&self, event: CollectEvent, run: &Run) -> anyhow::Result<Details> {
         let mut details = Details::default();
         let mut collector = collector::Collector::new(&self.pool, &self.kalshi, &event, run);
-        let refreshed = collector.refresh_changed_catalog().await?;
-        details.totals.add(&refreshed);
+        if !event.live_games {
+            let refreshed = collector.refresh_changed_catalog().await?;
+            details.totals.add(&refreshed);
+        }
         loop {
             let started = Instant::now();
-            let stats = collector.pass().await?;
+            let stats = if event.live_games {
+                // Re-read each pass: games go live and end while the loop runs.
+                let tickers = live::linked_tickers(&self.pool)
+                    .await
+                    .context("reading the markets of live games")?;
+                details.live_markets = Some(tickers.len());
+                if tickers.is_empty() {
+                    break;
+                }
+                collector.pass_tickers(&tickers).await?
+            } else {
+                collector.pass().await?
+            };
             details.passes += 1;
             details.totals.add(&stats);
             let Some(interval) = event.interval() else {

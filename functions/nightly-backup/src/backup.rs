@@ -20,6 +20,7 @@ use crate::manifest::{self, Chunk, Manifest, ObjectEntry, ParquetEntry, Started,
 use crate::decimal;
 use crate::parquet_day;
 use crate::retention::{self, Policy};
+use crate::training;
 use crate::storage::{Storage, MIN_PART_BYTES};
 use crate::Settings;
 
@@ -143,6 +144,13 @@ pub async fn run(
         }
         entries.push(table_entry(table, objects));
     }
+    // The training frames are small and rewritten whole: only the invocation that completes the
+    // backup writes them, in the same snapshot as the objects.
+    let training = if settings.parquet && pending == 0 {
+        training::write_all(&mut tx, storage, settings, &id, &tables).await?
+    } else {
+        Vec::new()
+    };
     let sequences = catalog::sequences(&mut tx).await?;
     let server_version = catalog::server_version(&mut tx).await?;
     let timescaledb = catalog::timescaledb_version(&mut tx).await?;
@@ -179,6 +187,7 @@ pub async fn run(
         timescaledb,
         tables: entries,
         sequences,
+        training,
     };
     storage
         .put(

@@ -17,6 +17,8 @@ pub mod manifest;
 pub mod decimal;
 /// Per-day Parquet files of the time-series tables, for training.
 pub mod parquet_day;
+/// The training export: game states with their markets' quotes as of each, per league and day.
+pub mod training;
 /// Restore and training sync.
 pub mod restore;
 /// Which backups to keep.
@@ -47,8 +49,12 @@ pub struct Settings {
     pub part_bytes: usize,
     /// `BACKUP_KEEP_DAILY` / `_WEEKLY` / `_MONTHLY` (7 / 4 / 12).
     pub retention: Policy,
-    /// `BACKUP_PARQUET` (default true): per-day Parquet files of the time-series tables.
+    /// `BACKUP_PARQUET` (default true): per-day Parquet files of the time-series tables, and
+    /// the training frames.
     pub parquet: bool,
+    /// `BACKUP_TRAINING_INCLUDE_BACKFILLED` (default false): keep game states marked as
+    /// backfilled in the training frames.
+    pub training_include_backfilled: bool,
 }
 
 impl Settings {
@@ -71,6 +77,8 @@ impl Settings {
             part_bytes: part_mib * 1024 * 1024,
             retention,
             parquet: env.parse_or("BACKUP_PARQUET", true)?,
+            training_include_backfilled: env
+                .parse_or("BACKUP_TRAINING_INCLUDE_BACKFILLED", false)?,
         })
     }
 }

@@ -134,6 +134,10 @@ pub struct Manifest {
     pub timescaledb: Option<String>,
     pub tables: Vec<TableEntry>,
     pub sequences: Vec<SequenceValue>,
+    /// The training frames (`parquet/training/<league>/<day>.parquet`): game states joined with
+    /// their markets' quotes as of each. Not restored; absent in older manifests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub training: Vec<ParquetEntry>,
 }
 
 impl Manifest {

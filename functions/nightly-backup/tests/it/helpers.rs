@@ -20,6 +20,7 @@ pub fn settings(location: Location) -> Settings {
         part_bytes: 5 * 1024 * 1024,
         retention: Policy::default(),
         parquet: true,
+        training_include_backfilled: false,
     }
 }
 

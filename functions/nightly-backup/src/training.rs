@@ -1,0 +1,258 @@
+//! The training export (issue 10 §3): per league and UTC day, every game state joined with its
+//! home and away moneyline markets' YES quotes as of that state, as one Parquet file next to the
+//! per-day files: `parquet/training/<sport>-<league>/<YYYY-MM-DD>.parquet`. This is the frame a
+//! user pulls down to train a model on "game state → market price".
+//!
+//! The join follows `game_timeline` (migration `20261201000110_asof.sql`): the latest snapshot at
+//! or before the state (never a later one; equal counts), null when older than
+//! [`MAX_QUOTE_AGE`], and only links whose `knowable_at` is at or before the state. It is written
+//! out here rather than called so the backfill filter can be added: when `game_states` has a
+//! `source` column (states loaded after the fact from ESPN summaries say `backfill` there), those
+//! rows are left out unless `BACKUP_TRAINING_INCLUDE_BACKFILLED` is set. NUMERIC columns are
+//! Parquet DECIMAL as in the per-day files (see [`crate::decimal`]).
+
+use anyhow::Context;
+use chrono::{Duration, NaiveDate, NaiveTime};
+use futures::TryStreamExt;
+use sqlx::PgConnection;
+
+use crate::catalog::Table;
+use crate::decimal;
+use crate::manifest::{Column, ParquetEntry};
+use crate::parquet_day::DayWriter;
+use crate::storage::{Storage, MIN_PART_BYTES};
+use crate::Settings;
+
+/// A quote older than this at a state is not used: collect-kalshi stores an unchanged market at
+/// least every 60 minutes, so an older latest snapshot means collection had stopped.
+pub const MAX_QUOTE_AGE: &str = "65 minutes";
+
+/// The frame's columns, in order, with their PostgreSQL types (which pick the Parquet types).
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("espn_event_id", "text"),
+    ("league", "text"),
+    ("observed_at", "timestamp with time zone"),
+    ("status_state", "text"),
+    ("status_detail", "text"),
+    ("period", "integer"),
+    ("clock_seconds", "numeric"),
+    ("display_clock", "text"),
+    ("home_score", "integer"),
+    ("away_score", "integer"),
+    ("possession_team_id", "text"),
+    ("down", "integer"),
+    ("distance", "integer"),
+    ("yard_line", "integer"),
+    ("is_red_zone", "boolean"),
+    ("home_timeouts", "integer"),
+    ("away_timeouts", "integer"),
+    ("home_win_probability", "numeric"),
+    ("away_win_probability", "numeric"),
+    ("tie_probability", "numeric"),
+    ("home_ticker", "text"),
+    ("home_yes_bid", "numeric"),
+    ("home_yes_ask", "numeric"),
+    ("home_quote_age_seconds", "numeric"),
+    ("away_ticker", "text"),
+    ("away_yes_bid", "numeric"),
+    ("away_yes_ask", "numeric"),
+    ("away_quote_age_seconds", "numeric"),
+];
+
+/// Where a league's day goes under the backup: `football/nfl` → `football-nfl`.
+pub fn key(backup_id: &str, league: &str, day: NaiveDate) -> String {
+    let league: String = league
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("backups/{backup_id}/parquet/training/{league}/{day}.parquet")
+}
+
+/// A SQL string literal (the values come from our own tables; quoted all the same).
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The frame of one league's day: the states of its games observed that UTC day, oldest first
+/// within each game. Built at run time: COPY takes no parameters, and the backfill filter depends
+/// on the schema.
+pub fn frame_sql(league: &str, day: NaiveDate, exclude_backfill: bool) -> String {
+    let start = day.and_time(NaiveTime::MIN).and_utc();
+    let end = start + Duration::days(1);
+    let backfill = if exclude_backfill {
+        "and s.source is distinct from 'backfill'"
+    } else {
+        ""
+    };
+    let quote = |side: &str| {
+        format!(
+            "left join lateral (
+                 select l.ticker, q.observed_at, q.yes_bid, q.yes_ask
+                   from game_links l
+                   left join lateral (
+                         select ms.observed_at, ms.yes_bid, ms.yes_ask
+                           from market_snapshots ms
+                          where ms.ticker = l.ticker
+                            and ms.observed_at <= s.observed_at
+                            and ms.observed_at >= s.observed_at - interval '{MAX_QUOTE_AGE}'
+                          order by ms.observed_at desc, ms.source desc
+                          limit 1) q on true
+                  where l.espn_event_id = s.espn_event_id and l.kind = 'moneyline'
+                    and l.yes_side = '{side}' and l.status in ('matched', 'verified')
+                    and l.knowable_at <= s.observed_at
+                  order by l.ticker
+                  limit 1) {side} on true"
+        )
+    };
+    format!(
+        "select s.espn_event_id, g.league, s.observed_at, s.status_state, s.status_detail,
+                s.period, s.clock_seconds, s.display_clock, s.home_score, s.away_score,
+                s.possession_team_id, s.down, s.distance, s.yard_line, s.is_red_zone,
+                s.home_timeouts, s.away_timeouts, s.home_win_probability,
+                s.away_win_probability, s.tie_probability,
+                home.ticker, home.yes_bid, home.yes_ask,
+                extract(epoch from s.observed_at - home.observed_at),
+                away.ticker, away.yes_bid, away.yes_ask,
+                extract(epoch from s.observed_at - away.observed_at)
+           from games g
+           join game_states s on s.espn_event_id = g.espn_event_id
+           {home}
+           {away}
+          where g.league = {league}
+            and s.observed_at >= {start} and s.observed_at < {end}
+            {backfill}
+          order by s.espn_event_id, s.observed_at",
+        home = quote("home"),
+        away = quote("away"),
+        league = literal(league),
+        start = literal(&start.to_rfc3339()),
+        end = literal(&end.to_rfc3339()),
+    )
+}
+
+/// The leagues and UTC days that have game states (the backfilled ones aside, when excluded).
+async fn league_days(
+    conn: &mut PgConnection,
+    exclude_backfill: bool,
+) -> sqlx::Result<Vec<(String, NaiveDate)>> {
+    let filter = if exclude_backfill {
+        "where s.source is distinct from 'backfill'"
+    } else {
+        ""
+    };
+    // Built at run time: the filter depends on whether the column exists.
+    sqlx::query_as(&format!(
+        "select g.league, (s.observed_at at time zone 'UTC')::date as day
+           from game_states s join games g on g.espn_event_id = s.espn_event_id
+           {filter}
+          group by 1, 2 order by 1, 2"
+    ))
+    .fetch_all(conn)
+    .await
+}
+
+/// Whether the export can run here: the link tables exist (they do once migrated) and the
+/// states table is there.
+fn applies(tables: &[Table]) -> bool {
+    ["game_states", "games", "game_links", "market_snapshots"]
+        .iter()
+        .all(|name| tables.iter().any(|t| t.name == *name))
+}
+
+/// Writes every league-day's frame; returns their entries for the manifest. Runs inside the
+/// backup's snapshot transaction, so the frame agrees with the COPY objects.
+pub async fn write_all(
+    conn: &mut PgConnection,
+    storage: &Storage,
+    settings: &Settings,
+    backup_id: &str,
+    tables: &[Table],
+) -> anyhow::Result<Vec<ParquetEntry>> {
+    if !applies(tables) {
+        return Ok(Vec::new());
+    }
+    let has_source = tables
+        .iter()
+        .find(|t| t.name == "game_states")
+        .is_some_and(|t| t.columns.iter().any(|c| c.name == "source"));
+    let exclude_backfill = has_source && !settings.training_include_backfilled;
+    let columns: Vec<Column> = COLUMNS
+        .iter()
+        .map(|(name, type_name)| Column {
+            name: (*name).to_owned(),
+            type_name: (*type_name).to_owned(),
+        })
+        .collect();
+    let mut entries = Vec::new();
+    for (league, day) in league_days(conn, exclude_backfill).await? {
+        let key = key(backup_id, &league, day);
+        let entry = write_one(conn, storage, settings, &columns, &league, day, exclude_backfill, key.clone())
+            .await
+            .with_context(|| format!("writing the training frame {key}"))?;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_one(
+    conn: &mut PgConnection,
+    storage: &Storage,
+    settings: &Settings,
+    columns: &[Column],
+    league: &str,
+    day: NaiveDate,
+    exclude_backfill: bool,
+    key: String,
+) -> anyhow::Result<ParquetEntry> {
+    let sql = frame_sql(league, day, exclude_backfill);
+    let decimals = decimal::shapes(conn, columns, &format!("({sql}) frame")).await?;
+    let mut frame = DayWriter::new(columns, &decimals, settings.zstd_level)?;
+    let mut object = storage.writer(&key, MIN_PART_BYTES).await?;
+    let streamed = async {
+        let mut stream = conn.copy_out_raw(&format!("copy ({sql}) to stdout")).await?;
+        while let Some(data) = stream.try_next().await? {
+            let bytes = frame.update(&data)?;
+            if !bytes.is_empty() {
+                object.write(&bytes).await?;
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = streamed {
+        object.abort().await;
+        return Err(e);
+    }
+    let rows = frame.rows();
+    object.write(&frame.finish()?).await?;
+    let stored = object.finish().await?;
+    Ok(ParquetEntry {
+        key,
+        rows,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_put_each_league_in_its_folder() {
+        let day = NaiveDate::from_ymd_opt(2026, 9, 13).expect("date");
+        assert_eq!(
+            key("20260914T030000Z", "football/college-football", day),
+            "backups/20260914T030000Z/parquet/training/football-college-football/2026-09-13.parquet"
+        );
+    }
+
+    #[test]
+    fn the_backfill_filter_is_there_only_when_asked() {
+        let day = NaiveDate::from_ymd_opt(2026, 9, 13).expect("date");
+        assert!(frame_sql("football/nfl", day, true).contains("'backfill'"));
+        assert!(!frame_sql("football/nfl", day, false).contains("'backfill'"));
+        assert!(frame_sql("it's", day, false).contains("'it''s'"));
+    }
+}
