@@ -8,4 +8,5 @@ mod binary;
 mod collection;
 mod faults;
 mod lambda;
+mod live;
 mod settlement;

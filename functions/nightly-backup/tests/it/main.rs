@@ -6,3 +6,4 @@ mod binary;
 mod helpers;
 mod parquet_decimal;
 mod retention;
+mod training_export;

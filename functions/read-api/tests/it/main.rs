@@ -6,6 +6,7 @@ mod errors;
 mod games;
 mod health;
 mod helpers;
+mod links;
 mod markets;
 mod openapi;
 mod roles;
