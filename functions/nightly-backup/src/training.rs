@@ -131,7 +131,7 @@ pub fn frame_sql(league: &str, day: NaiveDate, exclude_backfill: bool) -> String
 }
 
 /// The leagues and UTC days that have game states (the backfilled ones aside, when excluded).
-async fn league_days(
+pub async fn league_days(
     conn: &mut PgConnection,
     exclude_backfill: bool,
 ) -> sqlx::Result<Vec<(String, NaiveDate)>> {
@@ -151,16 +151,36 @@ async fn league_days(
     .await
 }
 
-/// Whether the export can run here: the link tables exist (they do once migrated) and the
-/// states table is there.
-fn applies(tables: &[Table]) -> bool {
+/// Whether the export can run here: the tables it reads exist.
+pub fn applies(tables: &[Table]) -> bool {
     ["game_states", "games", "game_links", "market_snapshots"]
         .iter()
         .all(|name| tables.iter().any(|t| t.name == *name))
 }
 
+/// Whether backfilled states are left out: when `game_states` marks them (a `source` column)
+/// and the settings do not ask for them.
+pub fn excludes_backfill(tables: &[Table], settings: &Settings) -> bool {
+    let has_source = tables
+        .iter()
+        .find(|t| t.name == "game_states")
+        .is_some_and(|t| t.columns.iter().any(|c| c.name == "source"));
+    has_source && !settings.training_include_backfilled
+}
+
+/// The frame's columns as the Parquet writer takes them.
+pub fn columns() -> Vec<Column> {
+    COLUMNS
+        .iter()
+        .map(|(name, type_name)| Column {
+            name: (*name).to_owned(),
+            type_name: (*type_name).to_owned(),
+        })
+        .collect()
+}
+
 /// Writes every league-day's frame; returns their entries for the manifest. Runs inside the
-/// backup's snapshot transaction, so the frame agrees with the COPY objects.
+/// backup's snapshot transaction, so the frames agree with the COPY objects.
 pub async fn write_all(
     conn: &mut PgConnection,
     storage: &Storage,
@@ -171,43 +191,33 @@ pub async fn write_all(
     if !applies(tables) {
         return Ok(Vec::new());
     }
-    let has_source = tables
-        .iter()
-        .find(|t| t.name == "game_states")
-        .is_some_and(|t| t.columns.iter().any(|c| c.name == "source"));
-    let exclude_backfill = has_source && !settings.training_include_backfilled;
-    let columns: Vec<Column> = COLUMNS
-        .iter()
-        .map(|(name, type_name)| Column {
-            name: (*name).to_owned(),
-            type_name: (*type_name).to_owned(),
-        })
-        .collect();
+    let exclude_backfill = excludes_backfill(tables, settings);
     let mut entries = Vec::new();
     for (league, day) in league_days(conn, exclude_backfill).await? {
-        let key = key(backup_id, &league, day);
-        let entry = write_one(conn, storage, settings, &columns, &league, day, exclude_backfill, key.clone())
-            .await
-            .with_context(|| format!("writing the training frame {key}"))?;
-        entries.push(entry);
+        entries.push(write_frame(conn, storage, settings, backup_id, &league, day, exclude_backfill).await?);
     }
     Ok(entries)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn write_one(
+/// One league-day's frame: the DECIMAL types from the frame's own values, then the frame
+/// streamed through COPY into Parquet and uploaded as it is encoded.
+pub async fn write_frame(
     conn: &mut PgConnection,
     storage: &Storage,
     settings: &Settings,
-    columns: &[Column],
+    backup_id: &str,
     league: &str,
     day: NaiveDate,
     exclude_backfill: bool,
-    key: String,
 ) -> anyhow::Result<ParquetEntry> {
+    let key = key(backup_id, league, day);
+    let context = || format!("writing the training frame {key}");
     let sql = frame_sql(league, day, exclude_backfill);
-    let decimals = decimal::shapes(conn, columns, &format!("({sql}) frame")).await?;
-    let mut frame = DayWriter::new(columns, &decimals, settings.zstd_level)?;
+    let columns = columns();
+    let decimals = decimal::shapes(conn, &columns, &format!("({sql}) frame"))
+        .await
+        .with_context(context)?;
+    let mut frame = DayWriter::new(&columns, &decimals, settings.zstd_level)?;
     let mut object = storage.writer(&key, MIN_PART_BYTES).await?;
     let streamed = async {
         let mut stream = conn.copy_out_raw(&format!("copy ({sql}) to stdout")).await?;
@@ -222,7 +232,7 @@ async fn write_one(
     .await;
     if let Err(e) = streamed {
         object.abort().await;
-        return Err(e);
+        return Err(e.context(context()));
     }
     let rows = frame.rows();
     object.write(&frame.finish()?).await?;
