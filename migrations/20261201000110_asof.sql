@@ -188,13 +188,23 @@ create function game_timeline(
 )
 language sql stable
 as $$
-    with links as materialized (
-        select gl.ticker, gl.yes_side, gl.knowable_at
+    -- The game's home and away moneyline markets, resolved once (the first by ticker when the
+    -- linker left more than one); each state then checks only that it could know them.
+    with home as materialized (
+        select gl.ticker, gl.knowable_at
           from game_links gl
-         where gl.espn_event_id = p_espn_event_id
-           and gl.kind = 'moneyline'
-           and gl.yes_side in ('home', 'away')
-           and gl.status in ('matched', 'verified')
+         where gl.espn_event_id = p_espn_event_id and gl.kind = 'moneyline'
+           and gl.yes_side = 'home' and gl.status in ('matched', 'verified')
+         order by gl.ticker
+         limit 1
+    ),
+    away as materialized (
+        select gl.ticker, gl.knowable_at
+          from game_links gl
+         where gl.espn_event_id = p_espn_event_id and gl.kind = 'moneyline'
+           and gl.yes_side = 'away' and gl.status in ('matched', 'verified')
+         order by gl.ticker
+         limit 1
     ),
     states as (
         select distinct on (b.bucket) b.bucket, s.*
@@ -210,39 +220,29 @@ as $$
          limit p_limit
     ),
     quoted as (
-        select s.*, h.ticker as h_ticker, h.observed_at as h_at, h.yes_bid as h_bid,
-               h.yes_ask as h_ask, a.ticker as a_ticker, a.observed_at as a_at,
-               a.yes_bid as a_bid, a.yes_ask as a_ask,
-               (h.yes_bid + h.yes_ask) / 2 as h_mid, (a.yes_bid + a.yes_ask) / 2 as a_mid
+        select s.*, h.ticker as h_ticker, hq.observed_at as h_at, hq.yes_bid as h_bid,
+               hq.yes_ask as h_ask, a.ticker as a_ticker, aq.observed_at as a_at,
+               aq.yes_bid as a_bid, aq.yes_ask as a_ask,
+               (hq.yes_bid + hq.yes_ask) / 2 as h_mid, (aq.yes_bid + aq.yes_ask) / 2 as a_mid
           from states s
+          left join home h on h.knowable_at <= s.observed_at
           left join lateral (
-                select l.ticker, q.observed_at, q.yes_bid, q.yes_ask
-                  from links l
-                  left join lateral (
-                        select ms.observed_at, ms.yes_bid, ms.yes_ask
-                          from market_snapshots ms
-                         where ms.ticker = l.ticker
-                           and ms.observed_at <= s.observed_at
-                           and ms.observed_at >= s.observed_at - p_max_quote_age
-                         order by ms.observed_at desc, ms.source desc
-                         limit 1) q on true
-                 where l.yes_side = 'home' and l.knowable_at <= s.observed_at
-                 order by l.ticker
-                 limit 1) h on true
+                select ms.observed_at, ms.yes_bid, ms.yes_ask
+                  from market_snapshots ms
+                 where ms.ticker = h.ticker
+                   and ms.observed_at <= s.observed_at
+                   and ms.observed_at >= s.observed_at - p_max_quote_age
+                 order by ms.observed_at desc, ms.source desc
+                 limit 1) hq on true
+          left join away a on a.knowable_at <= s.observed_at
           left join lateral (
-                select l.ticker, q.observed_at, q.yes_bid, q.yes_ask
-                  from links l
-                  left join lateral (
-                        select ms.observed_at, ms.yes_bid, ms.yes_ask
-                          from market_snapshots ms
-                         where ms.ticker = l.ticker
-                           and ms.observed_at <= s.observed_at
-                           and ms.observed_at >= s.observed_at - p_max_quote_age
-                         order by ms.observed_at desc, ms.source desc
-                         limit 1) q on true
-                 where l.yes_side = 'away' and l.knowable_at <= s.observed_at
-                 order by l.ticker
-                 limit 1) a on true
+                select ms.observed_at, ms.yes_bid, ms.yes_ask
+                  from market_snapshots ms
+                 where ms.ticker = a.ticker
+                   and ms.observed_at <= s.observed_at
+                   and ms.observed_at >= s.observed_at - p_max_quote_age
+                 order by ms.observed_at desc, ms.source desc
+                 limit 1) aq on true
     )
     select x.bucket, x.observed_at, x.status_state, x.status_detail, x.period, x.clock_seconds,
            x.display_clock, x.home_score, x.away_score, x.possession_team_id, x.down,

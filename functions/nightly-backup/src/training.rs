@@ -84,36 +84,42 @@ pub fn frame_sql(league: &str, day: NaiveDate, exclude_backfill: bool) -> String
     } else {
         ""
     };
+    // Each game's home and away moneyline (the first by ticker), then one as-of probe each.
+    let link = |side: &str| {
+        format!(
+            "{side}_link as (
+                 select distinct on (l.espn_event_id) l.espn_event_id, l.ticker, l.knowable_at
+                   from game_links l
+                  where l.kind = 'moneyline' and l.yes_side = '{side}'
+                    and l.status in ('matched', 'verified')
+                  order by l.espn_event_id, l.ticker)"
+        )
+    };
     let quote = |side: &str| {
         format!(
-            "left join lateral (
-                 select l.ticker, q.observed_at, q.yes_bid, q.yes_ask
-                   from game_links l
-                   left join lateral (
-                         select ms.observed_at, ms.yes_bid, ms.yes_ask
-                           from market_snapshots ms
-                          where ms.ticker = l.ticker
-                            and ms.observed_at <= s.observed_at
-                            and ms.observed_at >= s.observed_at - interval '{MAX_QUOTE_AGE}'
-                          order by ms.observed_at desc, ms.source desc
-                          limit 1) q on true
-                  where l.espn_event_id = s.espn_event_id and l.kind = 'moneyline'
-                    and l.yes_side = '{side}' and l.status in ('matched', 'verified')
-                    and l.knowable_at <= s.observed_at
-                  order by l.ticker
-                  limit 1) {side} on true"
+            "left join {side}_link {side} on {side}.espn_event_id = s.espn_event_id
+                                     and {side}.knowable_at <= s.observed_at
+             left join lateral (
+                 select ms.observed_at, ms.yes_bid, ms.yes_ask
+                   from market_snapshots ms
+                  where ms.ticker = {side}.ticker
+                    and ms.observed_at <= s.observed_at
+                    and ms.observed_at >= s.observed_at - interval '{MAX_QUOTE_AGE}'
+                  order by ms.observed_at desc, ms.source desc
+                  limit 1) {side}_q on true"
         )
     };
     format!(
-        "select s.espn_event_id, g.league, s.observed_at, s.status_state, s.status_detail,
+        "with {home_link}, {away_link}
+         select s.espn_event_id, g.league, s.observed_at, s.status_state, s.status_detail,
                 s.period, s.clock_seconds, s.display_clock, s.home_score, s.away_score,
                 s.possession_team_id, s.down, s.distance, s.yard_line, s.is_red_zone,
                 s.home_timeouts, s.away_timeouts, s.home_win_probability,
                 s.away_win_probability, s.tie_probability,
-                home.ticker, home.yes_bid, home.yes_ask,
-                extract(epoch from s.observed_at - home.observed_at),
-                away.ticker, away.yes_bid, away.yes_ask,
-                extract(epoch from s.observed_at - away.observed_at)
+                home.ticker, home_q.yes_bid, home_q.yes_ask,
+                extract(epoch from s.observed_at - home_q.observed_at),
+                away.ticker, away_q.yes_bid, away_q.yes_ask,
+                extract(epoch from s.observed_at - away_q.observed_at)
            from games g
            join game_states s on s.espn_event_id = g.espn_event_id
            {home}
@@ -122,6 +128,8 @@ pub fn frame_sql(league: &str, day: NaiveDate, exclude_backfill: bool) -> String
             and s.observed_at >= {start} and s.observed_at < {end}
             {backfill}
           order by s.espn_event_id, s.observed_at",
+        home_link = link("home"),
+        away_link = link("away"),
         home = quote("home"),
         away = quote("away"),
         league = literal(league),

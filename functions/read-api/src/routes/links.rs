@@ -446,8 +446,14 @@ pub async fn game_timeline(
     let after: Option<DateTime<Utc>> = params.cursor("timeline")?;
     let from = match (after, interval) {
         (None, _) => start,
-        (Some(t), None) => t.checked_add_signed(Duration::microseconds(1)),
-        (Some(t), Some(secs)) => t.checked_add_signed(Duration::seconds(secs)),
+        (Some(t), None) => Some(
+            t.checked_add_signed(Duration::microseconds(1))
+                .ok_or_else(|| ApiError::bad("cursor", "not a cursor this endpoint issued"))?,
+        ),
+        (Some(t), Some(secs)) => Some(
+            t.checked_add_signed(Duration::seconds(secs))
+                .ok_or_else(|| ApiError::bad("cursor", "not a cursor this endpoint issued"))?,
+        ),
     };
     game_exists(&state, &id).await?;
     // language=PostgreSQL

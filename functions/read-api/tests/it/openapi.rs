@@ -22,6 +22,10 @@ const PATHS: &[&str] = &[
     "/api/v1/positions",
     "/api/v1/backtests",
     "/api/v1/backtests/{id}",
+    "/api/v1/games/{espn_event_id}/markets",
+    "/api/v1/games/{espn_event_id}/timeline",
+    "/api/v1/markets/{ticker}/game",
+    "/api/v1/links",
 ];
 
 /// Every `$ref` in the document, which must all resolve.
