@@ -2,9 +2,9 @@
 //!
 //! Our NUMERIC columns are unconstrained (Kalshi's prices have 4 decimals, its counts 2, ESPN's
 //! probabilities whatever its JSON carried), so the type of each column is read from the data
-//! about to be written: precision 38 (the widest Decimal128, so every file of a column has the
-//! same precision), and the largest scale present, at least [`MIN_SCALE`] so that files of
-//! different days usually share one type. A value the type cannot hold exactly — more decimals
+//! about to be written: precision 38 (the widest Decimal128), and scale [`MIN_SCALE`] (18), or
+//! the largest scale present when a day has finer values, so files of different days share one
+//! type. A value the type cannot hold exactly — more decimals
 //! than the scale, more integer digits than 38 − scale, `NaN` or an infinity — is an error naming
 //! the column, never a rounded number.
 
@@ -17,9 +17,12 @@ use crate::manifest::Column;
 /// Arrow's Decimal128 holds 38 decimal digits.
 pub const PRECISION: u8 = 38;
 
-/// The smallest scale written: covers Kalshi's prices (4 decimals) and counts (2) with room, so
-/// most days of most columns get the same type.
-pub const MIN_SCALE: i8 = 6;
+/// The smallest scale written. Readers that combine files (a DuckDB glob, a pandas folder) take
+/// one file's type for all, and DuckDB then rounds values of finer scale silently; so every file
+/// of a column should have the same type. 18 decimals hold Kalshi's prices (4) and counts (2),
+/// ESPN's probabilities as sent (4), and any double in [0.01, 1000) written out in full (a
+/// summary's `0.6129000000000001`), leaving 20 integer digits for volumes.
+pub const MIN_SCALE: i8 = 18;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecimalShape {
@@ -180,8 +183,10 @@ mod tests {
         let shape = shape_for("p", Some(20), Some("0.12345678901234567890")).expect("fits");
         assert_eq!(shape.scale, 20);
         assert_eq!(shape_for("p", None, None).expect("empty").scale, MIN_SCALE);
-        let err = shape_for("volume", Some(20), Some("1234567890123456789.5"))
-            .expect_err("19 + 20 digits");
+        let shape = shape_for("volume", Some(2), Some("12345678901234567890.5")).expect("20 + 18");
+        assert_eq!(shape.scale, 18);
+        let err = shape_for("volume", Some(2), Some("123456789012345678901.5"))
+            .expect_err("21 + 18 digits");
         assert!(err.to_string().contains("column volume"), "{err}");
         let err = shape_for("x", Some(0), Some("NaN")).expect_err("NaN");
         assert!(err.to_string().contains("column x"), "{err}");

@@ -375,8 +375,9 @@ async fn assert_parquet_days_sorted(storage: &Storage, snapshots: &manifest::Tab
                     .column_by_name("volume")
                     .expect("volume")
                     .as_primitive::<arrow_array::types::Decimal128Type>();
-                assert_eq!(volume.scale(), 6);
-                assert!((0..volume.len()).any(|i| volume.value_as_string(i) == "3000000000000.000003"));
+                assert_eq!(volume.scale(), 18);
+                assert!((0..volume.len())
+                    .any(|i| volume.value_as_string(i) == "3000000000000.000003000000000000"));
             }
         }
         assert_eq!(rows.len() as u64, object.rows, "{}", entry.key);

@@ -59,17 +59,17 @@ async fn numeric_columns_are_parquet_decimals_with_every_digit() {
         "insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
                                        yes_bid_size, volume, raw)
          values ('KX-A', '2026-09-13 17:00:00+00', 'rest', 'active', 0.5600, 0.5700, 12.50,
-                 123456789012345678901234.123456, '{}'),
+                 12345678901234567890.123456, '{}'),
                 ('KX-A', '2026-09-13 17:00:10+00', 'rest', 'active', 0.0001, null, 0, -3, '{}')",
     )
     .execute(&source.pool)
     .await
     .expect("seeding snapshots");
-    // ESPN's probabilities carry what its JSON carried: here 13 decimals, more than the minimum.
+    // ESPN's probabilities carry what its JSON carried: here 20 decimals, more than the minimum.
     sqlx::query(
         "insert into game_states (espn_event_id, observed_at, period, clock_seconds,
                                   home_win_probability, raw)
-         values ('401', '2026-09-13 17:00:05+00', 1, 843.2, 0.6123456789012, '{}')",
+         values ('401', '2026-09-13 17:00:05+00', 1, 843.2, 0.61234567890123456789, '{}')",
     )
     .execute(&source.pool)
     .await
@@ -82,19 +82,22 @@ async fn numeric_columns_are_parquet_decimals_with_every_digit() {
         &format!("backups/{id}/parquet/market_snapshots/2026-09-13.parquet"),
     );
     let (data_type, bids) = decimals(&snapshots, "yes_bid");
-    assert_eq!(data_type, DataType::Decimal128(38, 6));
+    assert_eq!(data_type, DataType::Decimal128(38, 18));
     assert_eq!(
         bids,
-        [Some("0.560000".to_owned()), Some("0.000100".to_owned())]
+        [
+            Some("0.560000000000000000".to_owned()),
+            Some("0.000100000000000000".to_owned())
+        ]
     );
     let (_, asks) = decimals(&snapshots, "yes_ask");
-    assert_eq!(asks, [Some("0.570000".to_owned()), None]);
+    assert_eq!(asks, [Some("0.570000000000000000".to_owned()), None]);
     let (_, volume) = decimals(&snapshots, "volume");
     assert_eq!(
         volume,
         [
-            Some("123456789012345678901234.123456".to_owned()),
-            Some("-3.000000".to_owned())
+            Some("12345678901234567890.123456000000000000".to_owned()),
+            Some("-3.000000000000000000".to_owned())
         ]
     );
 
@@ -103,17 +106,17 @@ async fn numeric_columns_are_parquet_decimals_with_every_digit() {
         &format!("backups/{id}/parquet/game_states/2026-09-13.parquet"),
     );
     let (data_type, probability) = decimals(&states, "home_win_probability");
-    assert_eq!(data_type, DataType::Decimal128(38, 13));
-    assert_eq!(probability, [Some("0.6123456789012".to_owned())]);
+    assert_eq!(data_type, DataType::Decimal128(38, 20));
+    assert_eq!(probability, [Some("0.61234567890123456789".to_owned())]);
     let (data_type, clock) = decimals(&states, "clock_seconds");
-    assert_eq!(data_type, DataType::Decimal128(38, 6));
-    assert_eq!(clock, [Some("843.200000".to_owned())]);
+    assert_eq!(data_type, DataType::Decimal128(38, 18));
+    assert_eq!(clock, [Some("843.200000000000000000".to_owned())]);
 }
 
 #[tokio::test]
 async fn a_value_no_decimal_holds_exactly_fails_the_backup_naming_its_column() {
     let source = test_db().await;
-    // 31 integer digits and 10 decimals: 41 digits, more than Decimal128's 38.
+    // 31 integer digits and at least 18 decimals: more than Decimal128's 38 digits.
     sqlx::query(
         "insert into market_snapshots (ticker, observed_at, source, status, open_interest, raw)
          values ('KX-A', '2026-09-13 17:00:00+00', 'rest', 'active',

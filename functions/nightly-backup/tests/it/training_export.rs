@@ -23,7 +23,7 @@ async fn seed_games(db: &TestDb) {
                ('G3', 'basketball/nba', 'BOS', 'NYK');
         insert into game_states (espn_event_id, observed_at, status_state, period, clock_seconds,
                                  home_score, away_score, home_win_probability, raw)
-        values ('G1', '2026-11-20T18:00:10Z', 'in', 1, 900, 0, 0, 0.5512345678901, '{}'),
+        values ('G1', '2026-11-20T18:00:10Z', 'in', 1, 900, 0, 0, 0.55123456789012345678, '{}'),
                ('G1', '2026-11-20T18:00:27Z', 'in', 1, 883.5, 0, 0, 0.56, '{}'),
                ('G1', '2026-11-20T18:00:40Z', 'in', 1, 870, 7, 0, 0.62, '{}'),
                ('G2', '2026-11-20T21:00:00Z', 'in', 1, 900, 0, 0, 0.5, '{}'),
@@ -101,26 +101,29 @@ async fn each_league_day_gets_a_frame_of_states_with_their_quotes_as_of_each() {
     // :10 no quote yet (never the :20 one); :27 the :20 quote; :40 the :30 one.
     assert_eq!(
         decimals(&nfl, "home_yes_bid").1,
-        some(&["", "0.550000", "0.600000", ""])
+        some(&["", "0.550000000000000000", "0.600000000000000000", ""])
     );
     assert_eq!(
         decimals(&nfl, "home_quote_age_seconds").1,
-        some(&["", "7.000000", "10.000000", ""])
+        some(&["", "7.000000000000000000", "10.000000000000000000", ""])
     );
     // The away link is knowable from :30; at :40 its quote of exactly :40 counts.
     assert_eq!(texts(&nfl, "away_ticker"), some(&["", "", "KXA", ""]));
     assert_eq!(
         decimals(&nfl, "away_yes_ask").1,
-        some(&["", "", "0.420000", ""])
+        some(&["", "", "0.420000000000000000", ""])
     );
     assert_eq!(
         decimals(&nfl, "away_quote_age_seconds").1,
-        some(&["", "", "0.000000", ""])
+        some(&["", "", "0.000000000000000000", ""])
     );
     let (data_type, probability) = decimals(&nfl, "home_win_probability");
-    assert_eq!(data_type, DataType::Decimal128(38, 13));
-    assert_eq!(probability[0].as_deref(), Some("0.5512345678901"));
-    assert_eq!(decimals(&nfl, "clock_seconds").1[1].as_deref(), Some("883.500000"));
+    assert_eq!(data_type, DataType::Decimal128(38, 20));
+    assert_eq!(probability[0].as_deref(), Some("0.55123456789012345678"));
+    assert_eq!(
+        decimals(&nfl, "clock_seconds").1[1].as_deref(),
+        Some("883.500000000000000000")
+    );
 
     let nba = read_parquet(
         &folder,
