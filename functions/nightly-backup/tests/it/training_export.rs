@@ -2,6 +2,7 @@
 //! quotes as of each, as Parquet with exact DECIMAL columns.
 
 use arrow_array::cast::AsArray;
+use arrow_array::Array;
 use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::RecordBatch;
 use arrow_schema::DataType;
