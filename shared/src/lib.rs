@@ -5,7 +5,7 @@
 pub mod config;
 /// The database: pool, migrations, and one repository module per table group.
 pub mod db;
-/// Exact decimal types for prices and contract counts.
+/// The domain types: markets and quotes, games and their states, ids, prices, exact decimals.
 pub mod domain;
 /// ESPN's public site API: scoreboards and summaries read into games and game states.
 pub mod espn;

@@ -5,6 +5,7 @@ use anyhow::Context;
 use chrono::{Days, Utc};
 use precog::db::games;
 use precog::db::rejects::{self, NewRejected};
+use precog::domain::{EspnEventId, GameState};
 use precog::espn::{eastern_date, EspnClient, Scoreboard};
 use precog::runner::Run;
 use serde::Serialize;
@@ -96,7 +97,7 @@ impl Collector<'_> {
     async fn store(
         &self,
         board: Scoreboard,
-        seen: &mut HashSet<String>,
+        seen: &mut HashSet<EspnEventId>,
         stats: &mut PassStats,
     ) -> anyhow::Result<()> {
         let Scoreboard {
@@ -117,7 +118,7 @@ impl Collector<'_> {
                 stats.summaries += 1;
                 match self
                     .espn
-                    .summary_win_probability(&league, &state.espn_event_id)
+                    .summary_win_probability(&league, state.espn_event_id.as_str())
                     .await
                 {
                     Ok(wp) => state.win_probability = wp,
@@ -160,7 +161,7 @@ impl Collector<'_> {
         Ok(())
     }
 
-    fn note_unknown_status(&self, league: &str, state: &precog::espn::GameState) {
+    fn note_unknown_status(&self, league: &str, state: &GameState) {
         if state.status.is_known() {
             return;
         }

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, Row};
 
-use crate::espn::{Game, GameState, Status, WinProbability};
+use crate::domain::{EspnEventId, Game, GameState, Status, WinProbability};
 
 /// What one store call changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +165,7 @@ async fn insert_state(
 async fn latest_states(
     conn: &mut PgConnection,
     ids: &[&str],
-) -> Result<HashMap<String, GameState>, sqlx::Error> {
+) -> Result<HashMap<EspnEventId, GameState>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
-use crate::kalshi::Market;
+use crate::domain::{Market, Price};
 
 /// What one page write changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -162,7 +162,7 @@ async fn insert_snapshots(
     };
     let depths: Vec<Option<&str>> = markets
         .iter()
-        .map(|m| depth.get(&m.ticker).map(|d| d.get()))
+        .map(|m| depth.get(m.ticker.as_str()).map(|d| d.get()))
         .collect();
     // language=PostgreSQL
     let inserted: i64 = sqlx::query_scalar(
@@ -205,13 +205,13 @@ async fn insert_snapshots(
     )
     .bind(markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>())
     .bind(markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>())
-    .bind(quote(|m| m.quote.yes_bid))
-    .bind(quote(|m| m.quote.yes_ask))
-    .bind(quote(|m| m.quote.no_bid))
-    .bind(quote(|m| m.quote.no_ask))
+    .bind(quote(|m| m.quote.yes_bid.map(Price::get)))
+    .bind(quote(|m| m.quote.yes_ask.map(Price::get)))
+    .bind(quote(|m| m.quote.no_bid.map(Price::get)))
+    .bind(quote(|m| m.quote.no_ask.map(Price::get)))
     .bind(quote(|m| m.quote.yes_bid_size))
     .bind(quote(|m| m.quote.yes_ask_size))
-    .bind(quote(|m| m.quote.last_price))
+    .bind(quote(|m| m.quote.last_price.map(Price::get)))
     .bind(quote(|m| m.quote.volume))
     .bind(quote(|m| m.quote.volume_24h))
     .bind(quote(|m| m.quote.open_interest))
