@@ -17,6 +17,8 @@ pub mod kalshi;
 pub mod pgcluster;
 /// The runner: one handler, run under Lambda or once from the command line.
 pub mod runner;
+/// Passes repeated at an interval until an invocation's deadline.
+pub mod schedule;
 /// Tracing: JSON logs in production, readable ones in development.
 pub mod telemetry;
 

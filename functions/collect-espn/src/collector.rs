@@ -5,8 +5,8 @@ use anyhow::Context;
 use chrono::{Days, Utc};
 use precog::db::games;
 use precog::db::rejects::{self, NewRejected};
-use precog::domain::{EspnEventId, GameState};
-use precog::espn::{eastern_date, EspnClient, Scoreboard};
+use precog::domain::{eastern_date, eastern_day_start, EspnEventId, GameState};
+use precog::espn::{EspnClient, Scoreboard};
 use precog::runner::Run;
 use serde::Serialize;
 use sqlx::PgPool;
@@ -63,10 +63,9 @@ impl Collector<'_> {
             let mut days = vec![today];
             if self.event.date.is_none() {
                 let mut conn = self.pool.acquire().await?;
-                let earlier =
-                    games::live_before(&mut conn, &league, games::eastern_day_start(today))
-                        .await
-                        .context("looking for late games still live")?;
+                let earlier = games::live_before(&mut conn, &league, eastern_day_start(today))
+                    .await
+                    .context("looking for late games still live")?;
                 if let (true, Some(yesterday)) = (earlier, today.checked_sub_days(Days::new(1))) {
                     days.insert(0, yesterday);
                 }

@@ -1,6 +1,8 @@
 //! Markets and their snapshots. One page of markets is written in one transaction: the catalog
 //! row upserted when its metadata changed, and a snapshot only when the quote changed since the
-//! market's last stored snapshot or that snapshot is older than the heartbeat.
+//! market's last stored snapshot or that snapshot is older than the heartbeat. "Changed" is
+//! decided the same way as for game states (`super::games`): the stored row must contain the
+//! new one's values.
 
 use std::collections::HashMap;
 
@@ -187,11 +189,10 @@ async fn insert_snapshots(
                       on s.ticker = m.ticker and s.observed_at = m.last_snapshot_at and s.source = 'rest'
               where s.ticker is null
                  or s.observed_at <= $15 - make_interval(mins => $16)
-                 or (s.status, s.yes_bid, s.yes_ask, s.no_bid, s.no_ask, s.yes_bid_size,
-                     s.yes_ask_size, s.last_price, s.volume, s.volume_24h, s.open_interest)
-                    is distinct from
-                    (b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask, b.yes_bid_size,
-                     b.yes_ask_size, b.last_price, b.volume, b.volume_24h, b.open_interest)
+                 -- Changed unless the stored row already holds every value of the batch's row
+                 -- (named like the table's columns) but the payloads: a column added to the
+                 -- batch is compared without another edit. Depth counts only when fetched.
+                 or not to_jsonb(s) @> (to_jsonb(b) - 'depth' - 'raw')
                  or (b.depth is not null and s.depth is distinct from b.depth::jsonb)
              on conflict (ticker, observed_at, source) do nothing
              returning ticker

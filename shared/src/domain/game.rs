@@ -91,7 +91,8 @@ pub struct WinProbability {
     pub source: &'static str,
 }
 
-/// The game as seen at one moment. Two states are the same when every field but `raw` is.
+/// The game as seen at one moment. Whether it changed since the last stored state is decided
+/// where it is stored (`crate::db::games`), over every stored column but the raw payload.
 #[derive(Debug, Clone)]
 pub struct GameState {
     pub espn_event_id: EspnEventId,
@@ -113,28 +114,4 @@ pub struct GameState {
     pub win_probability: Option<WinProbability>,
     /// The competition object as served.
     pub raw: Value,
-}
-
-impl GameState {
-    /// Whether anything but the raw payload differs: odds and leaders churn in the raw JSON
-    /// without the game moving, and storing those would defeat change-only storage.
-    pub fn same_as(&self, other: &GameState) -> bool {
-        self.espn_event_id == other.espn_event_id
-            && self.status == other.status
-            && self.period == other.period
-            && self.clock_seconds == other.clock_seconds
-            && self.display_clock == other.display_clock
-            && self.home_score == other.home_score
-            && self.away_score == other.away_score
-            && self.possession_team_id == other.possession_team_id
-            && self.down == other.down
-            && self.distance == other.distance
-            && self.yard_line == other.yard_line
-            && self.is_red_zone == other.is_red_zone
-            && self.home_timeouts == other.home_timeouts
-            && self.away_timeouts == other.away_timeouts
-            && self.last_play_id == other.last_play_id
-            && self.last_play_text == other.last_play_text
-            && self.win_probability == other.win_probability
-    }
 }

@@ -3,12 +3,14 @@
 //! stores it (`crate::db` writes these).
 
 mod decimal;
+mod eastern;
 mod game;
 mod ids;
 mod market;
 mod price;
 
 pub use decimal::{parse_count, parse_dollars, DecimalError};
+pub use eastern::{eastern_date, eastern_day_start};
 pub use game::{Game, GameState, Status, Team, WinProbability, KNOWN_STATUS_NAMES};
 pub use ids::{BlankId, EspnEventId, Ticker};
 pub use market::{Event, Market, Quote, Series};

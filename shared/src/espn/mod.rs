@@ -2,7 +2,6 @@
 //! game's summary for its win-probability series. reference/espn-api.md explains the sharp edges
 //! handled here: a User-Agent filter, 403 as throttling, US-Eastern `dates`, silent truncation.
 
-mod eastern;
 mod parse;
 pub mod wire;
 
@@ -11,7 +10,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use eastern::eastern_date;
 pub use parse::{
     parse_event, parse_scoreboard, parse_time, summary_win_probability, Parsed, Rejection,
 };
