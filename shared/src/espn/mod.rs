@@ -1,5 +1,5 @@
 //! ESPN's public (unofficial) site API: one scoreboard per league per pass, and optionally a
-//! game's summary for its win-probability series. reference/espn-api.md explains the sharp edges
+//! game's summary for its win-probability series. docs/espn-api.md explains the sharp edges
 //! handled here: a User-Agent filter, 403 as throttling, US-Eastern `dates`, silent truncation.
 
 mod eastern;
