@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::fake_kalshi::market_json;
+use precog::testing::fake_kalshi::market_json;
 use crate::helpers::{spawn_app, TestApp};
 
 const LIVE_HOME: &str = "KXNFLGAME-26SEP13DALNYG-NYG";
