@@ -120,6 +120,7 @@ async fn game_exists(state: &AppState, id: &str) -> ApiResult<()> {
         (status = 404, description = "No such game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(espn_event_id = %espn_event_id))]
 pub async fn game_markets(
     State(state): State<AppState>,
     Path(espn_event_id): Path<String>,
@@ -185,6 +186,7 @@ pub struct LinkedGame {
         (status = 404, description = "The market is not linked to a game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn market_game(
     State(state): State<AppState>,
     Path(ticker): Path<String>,
@@ -233,6 +235,7 @@ pub async fn market_game(
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_links(
     State(state): State<AppState>,
     params: Params,
@@ -414,6 +417,7 @@ pub struct Timeline {
         (status = 404, description = "No such game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(espn_event_id = %espn_event_id))]
 pub async fn game_timeline(
     State(state): State<AppState>,
     Path(espn_event_id): Path<String>,
