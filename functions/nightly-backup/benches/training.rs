@@ -39,7 +39,9 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("set local timezone = 'UTC'").execute(&mut *tx).await?;
+    sqlx::query("set local timezone = 'UTC'")
+        .execute(&mut *tx)
+        .await?;
     let tables = catalog::tables(&mut tx).await?;
     let exclude = training::excludes_backfill(&tables, &settings);
     let mut frames = Vec::new();

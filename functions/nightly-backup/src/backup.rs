@@ -15,13 +15,13 @@ use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::catalog::{self, Table};
+use crate::decimal;
 use crate::hash::{self, RowHasher};
 use crate::manifest::{self, Chunk, Manifest, ObjectEntry, ParquetEntry, Started, TableEntry};
-use crate::decimal;
 use crate::parquet_day;
 use crate::retention::{self, Policy};
-use crate::training;
 use crate::storage::{Storage, MIN_PART_BYTES};
+use crate::training;
 use crate::Settings;
 
 /// An incomplete backup younger than this is resumed; an older one is abandoned (and deleted by

@@ -167,7 +167,9 @@ mod tests {
 
     #[test]
     fn values_the_type_cannot_hold_are_refused_not_rounded() {
-        assert!(units("0.1234567", S6).unwrap_err().contains("refusing to round"));
+        assert!(units("0.1234567", S6)
+            .unwrap_err()
+            .contains("refusing to round"));
         assert!(units("123456789012345678901234567890123", S6)
             .unwrap_err()
             .contains("does not fit"));

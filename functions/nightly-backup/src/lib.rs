@@ -7,24 +7,24 @@
 pub mod backup;
 /// Tables, columns, chunk days, sequences and foreign keys, read from the catalog.
 pub mod catalog;
+/// NUMERIC as Parquet DECIMAL: the type each column needs, exact values or an error.
+pub mod decimal;
 /// The event a schedule or a person sends.
 mod event;
 /// Row counts and an order-independent content hash over COPY text.
 pub mod hash;
 /// The manifest and the layout of a backup's objects.
 pub mod manifest;
-/// NUMERIC as Parquet DECIMAL: the type each column needs, exact values or an error.
-pub mod decimal;
 /// Per-day Parquet files of the time-series tables, for training.
 pub mod parquet_day;
-/// The training export: game states with their markets' quotes as of each, per league and day.
-pub mod training;
 /// Restore and training sync.
 pub mod restore;
 /// Which backups to keep.
 pub mod retention;
 /// S3 or a local folder behind one type.
 pub mod storage;
+/// The training export: game states with their markets' quotes as of each, per league and day.
+pub mod training;
 /// Restore into a scratch database and compare.
 pub mod verify;
 

@@ -57,7 +57,10 @@ enum Builder {
 }
 
 impl Builder {
-    fn for_column(column: &Column, shape: Option<DecimalShape>) -> anyhow::Result<(Self, DataType)> {
+    fn for_column(
+        column: &Column,
+        shape: Option<DecimalShape>,
+    ) -> anyhow::Result<(Self, DataType)> {
         if let Some(shape) = shape {
             let builder = Decimal128Builder::new()
                 .with_precision_and_scale(shape.precision, shape.scale)
@@ -165,8 +168,7 @@ impl DayWriter {
         let mut builders = Vec::with_capacity(columns.len());
         let mut fields = Vec::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
-            let (builder, data_type) =
-                Builder::for_column(c, decimals.get(i).copied().flatten())?;
+            let (builder, data_type) = Builder::for_column(c, decimals.get(i).copied().flatten())?;
             builders.push(builder);
             fields.push(Field::new(&c.name, data_type, true));
         }

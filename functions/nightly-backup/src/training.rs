@@ -74,7 +74,7 @@ fn literal(text: &str) -> String {
 }
 
 /// The frame of one league's day: the states of its games observed that UTC day, oldest first
-/// within each game. Built at run time: COPY takes no parameters, and the backfill filter depends
+/// within each game; its column names are [`COLUMNS`]'. Built at run time: COPY takes no parameters, and the backfill filter depends
 /// on the schema.
 pub fn frame_sql(league: &str, day: NaiveDate, exclude_backfill: bool) -> String {
     let start = day.and_time(NaiveTime::MIN).and_utc();
@@ -116,10 +116,12 @@ pub fn frame_sql(league: &str, day: NaiveDate, exclude_backfill: bool) -> String
                 s.possession_team_id, s.down, s.distance, s.yard_line, s.is_red_zone,
                 s.home_timeouts, s.away_timeouts, s.home_win_probability,
                 s.away_win_probability, s.tie_probability,
-                home.ticker, home_q.yes_bid, home_q.yes_ask,
-                extract(epoch from s.observed_at - home_q.observed_at),
-                away.ticker, away_q.yes_bid, away_q.yes_ask,
-                extract(epoch from s.observed_at - away_q.observed_at)
+                home.ticker as home_ticker, home_q.yes_bid as home_yes_bid,
+                home_q.yes_ask as home_yes_ask,
+                extract(epoch from s.observed_at - home_q.observed_at) as home_quote_age_seconds,
+                away.ticker as away_ticker, away_q.yes_bid as away_yes_bid,
+                away_q.yes_ask as away_yes_ask,
+                extract(epoch from s.observed_at - away_q.observed_at) as away_quote_age_seconds
            from games g
            join game_states s on s.espn_event_id = g.espn_event_id
            {home}
@@ -202,7 +204,18 @@ pub async fn write_all(
     let exclude_backfill = excludes_backfill(tables, settings);
     let mut entries = Vec::new();
     for (league, day) in league_days(conn, exclude_backfill).await? {
-        entries.push(write_frame(conn, storage, settings, backup_id, &league, day, exclude_backfill).await?);
+        entries.push(
+            write_frame(
+                conn,
+                storage,
+                settings,
+                backup_id,
+                &league,
+                day,
+                exclude_backfill,
+            )
+            .await?,
+        );
     }
     Ok(entries)
 }
@@ -228,7 +241,9 @@ pub async fn write_frame(
     let mut frame = DayWriter::new(&columns, &decimals, settings.zstd_level)?;
     let mut object = storage.writer(&key, MIN_PART_BYTES).await?;
     let streamed = async {
-        let mut stream = conn.copy_out_raw(&format!("copy ({sql}) to stdout")).await?;
+        let mut stream = conn
+            .copy_out_raw(&format!("copy ({sql}) to stdout"))
+            .await?;
         while let Some(data) = stream.try_next().await? {
             let bytes = frame.update(&data)?;
             if !bytes.is_empty() {

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use precog::testing::fake_kalshi::market_json;
 use crate::helpers::{spawn_app, TestApp};
+use precog::testing::fake_kalshi::market_json;
 
 const LIVE_HOME: &str = "KXNFLGAME-26SEP13DALNYG-NYG";
 const LIVE_AWAY: &str = "KXNFLGAME-26SEP13DALNYG-DAL";
@@ -20,7 +20,12 @@ async fn arrange(app: &TestApp, live: bool) {
         market_json(LIVE_AWAY, "KXNFLGAME-26SEP13DALNYG", "0.5600", "0.5700"),
         market_json(FINAL_GAME, "KXNBAGAME-26SEP12NYKBOS", "0.9900", "1.0000"),
         market_json(UNMATCHED, "KXNFLGAME-26SEP13XXXYYY", "0.5000", "0.5100"),
-        market_json("KXHIGHNY-26NOV21-B53.5", "KXHIGHNY-26NOV21", "0.1000", "0.1100"),
+        market_json(
+            "KXHIGHNY-26NOV21-B53.5",
+            "KXHIGHNY-26NOV21",
+            "0.1000",
+            "0.1100",
+        ),
     ]);
     app.kalshi.set_orderbook(
         LIVE_HOME,
@@ -63,10 +68,15 @@ async fn with_no_live_game_the_scope_makes_no_request_and_exits_at_once() {
 
     let started = Instant::now();
     let summary = app
-        .run_ok(json!({"live_games": true, "interval_seconds": 1, "depth": true, "max_seconds": 30}))
+        .run_ok(
+            json!({"live_games": true, "interval_seconds": 1, "depth": true, "max_seconds": 30}),
+        )
         .await;
 
-    assert!(started.elapsed() < Duration::from_secs(5), "no loop without a live game");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no loop without a live game"
+    );
     assert_eq!(summary.details["passes"], 0, "{summary:?}");
     assert_eq!(summary.details["live_markets"], 0, "{summary:?}");
     assert_eq!(app.kalshi.requests(), Vec::<String>::new());
@@ -78,16 +88,17 @@ async fn the_scope_polls_exactly_the_markets_of_live_games_with_depth() {
     let app = spawn_app().await;
     arrange(&app, true).await;
 
-    let summary = app
-        .run_ok(json!({"live_games": true, "depth": true}))
-        .await;
+    let summary = app.run_ok(json!({"live_games": true, "depth": true})).await;
 
     assert_eq!(summary.details["passes"], 1, "{summary:?}");
     assert_eq!(summary.details["live_markets"], 2, "{summary:?}");
     let requests = app.kalshi.requests_to("/trade-api/v2/markets");
     assert_eq!(requests.len(), 1, "{requests:?}");
     let mut asked: Vec<String> = url::form_urlencoded::parse(
-        requests[0].split_once('?').map_or("", |(_, q)| q).as_bytes(),
+        requests[0]
+            .split_once('?')
+            .map_or("", |(_, q)| q)
+            .as_bytes(),
     )
     .filter(|(k, _)| k == "tickers")
     .flat_map(|(_, v)| v.split(',').map(str::to_owned).collect::<Vec<_>>())
@@ -120,10 +131,12 @@ async fn the_scope_polls_exactly_the_markets_of_live_games_with_depth() {
 async fn a_game_left_live_by_a_stopped_collector_is_not_polled() {
     let app = spawn_app().await;
     arrange(&app, true).await;
-    sqlx::query("update games set last_state_at = now() - interval '4 hours' where espn_event_id = '401'")
-        .execute(&app.db.pool)
-        .await
-        .expect("ageing the game");
+    sqlx::query(
+        "update games set last_state_at = now() - interval '4 hours' where espn_event_id = '401'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .expect("ageing the game");
 
     let summary = app.run_ok(json!({"live_games": true})).await;
 

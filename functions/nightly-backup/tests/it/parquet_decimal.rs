@@ -2,8 +2,8 @@
 //! parquet/arrow crates; a value no DECIMAL holds exactly fails the backup naming its column.
 
 use arrow_array::cast::AsArray;
-use arrow_array::Array;
 use arrow_array::types::Decimal128Type;
+use arrow_array::Array;
 use arrow_array::RecordBatch;
 use arrow_schema::DataType;
 use nightly_backup::backup;

@@ -2,8 +2,8 @@
 //! quotes as of each, as Parquet with exact DECIMAL columns.
 
 use arrow_array::cast::AsArray;
-use arrow_array::Array;
 use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::Array;
 use arrow_array::RecordBatch;
 use arrow_schema::DataType;
 use nightly_backup::backup;
@@ -70,10 +70,17 @@ async fn back_up(db: &TestDb, folder: &Folder, include_backfilled: bool) -> Stri
     let storage = Storage::open(&folder.location()).await;
     let mut settings = settings(folder.location());
     settings.training_include_backfilled = include_backfilled;
-    backup::run(&db.pool, &storage, &settings, far_deadline(), false, &|_| {})
-        .await
-        .expect("backup")
-        .backup
+    backup::run(
+        &db.pool,
+        &storage,
+        &settings,
+        far_deadline(),
+        false,
+        &|_| {},
+    )
+    .await
+    .expect("backup")
+    .backup
 }
 
 #[tokio::test]
@@ -87,7 +94,10 @@ async fn each_league_day_gets_a_frame_of_states_with_their_quotes_as_of_each() {
         &folder,
         &format!("backups/{id}/parquet/training/football-nfl/2026-11-20.parquet"),
     );
-    assert_eq!(texts(&nfl, "espn_event_id"), some(&["G1", "G1", "G1", "G2"]));
+    assert_eq!(
+        texts(&nfl, "espn_event_id"),
+        some(&["G1", "G1", "G1", "G2"])
+    );
     let times: Vec<i64> = nfl
         .iter()
         .flat_map(|b| {
@@ -98,7 +108,10 @@ async fn each_league_day_gets_a_frame_of_states_with_their_quotes_as_of_each() {
             a.values().to_vec()
         })
         .collect();
-    assert!(times.windows(2).take(2).all(|w| w[0] < w[1]), "oldest first");
+    assert!(
+        times.windows(2).take(2).all(|w| w[0] < w[1]),
+        "oldest first"
+    );
     // :10 no quote yet (never the :20 one); :27 the :20 quote; :40 the :30 one.
     assert_eq!(
         decimals(&nfl, "home_yes_bid").1,
@@ -171,5 +184,8 @@ async fn backfilled_states_are_left_out_unless_asked_for() {
         &folder,
         &format!("backups/{id}/parquet/training/football-nfl/2026-11-20.parquet"),
     );
-    assert_eq!(texts(&nfl, "espn_event_id"), some(&["G1", "G1", "G1", "G2"]));
+    assert_eq!(
+        texts(&nfl, "espn_event_id"),
+        some(&["G1", "G1", "G1", "G2"])
+    );
 }

@@ -96,7 +96,7 @@ async fn game_exists(state: &AppState, id: &str) -> ApiResult<()> {
         sqlx::query_scalar("select exists(select 1 from games where espn_event_id = $1)")
             .bind(id)
             .fetch_one(&state.pool)
-    .await?;
+            .await?;
     if exists {
         Ok(())
     } else {

@@ -66,7 +66,10 @@ async fn spawn_linked() -> TestApp {
 }
 
 /// (state time, ticker, quote time, yes_bid) rows of `game_quotes_asof`, as text.
-async fn game_quotes(pool: &PgPool, max_age: &str) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+async fn game_quotes(
+    pool: &PgPool,
+    max_age: &str,
+) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
     sqlx::query_as(
         "select to_char(observed_at at time zone 'UTC', 'HH24:MI:SS'), ticker,
                 to_char(quote_observed_at at time zone 'UTC', 'HH24:MI:SS'), yes_bid::text
@@ -164,8 +167,14 @@ async fn quotes_to_game_gives_each_snapshot_the_state_as_of_it() {
     .await
     .expect("market_game_asof");
     // The :20 quote sees the :10 state (the :27 one is in its future).
-    assert_eq!(rows[0], ("18:00:20".to_owned(), Some("18:00:10".to_owned())));
-    assert_eq!(rows[1], ("18:00:30".to_owned(), Some("18:00:27".to_owned())));
+    assert_eq!(
+        rows[0],
+        ("18:00:20".to_owned(), Some("18:00:10".to_owned()))
+    );
+    assert_eq!(
+        rows[1],
+        ("18:00:30".to_owned(), Some("18:00:27".to_owned()))
+    );
 }
 
 fn quote(row: &Value, side: &str) -> (Value, Value, Value) {
@@ -180,9 +189,7 @@ fn quote(row: &Value, side: &str) -> (Value, Value, Value) {
 async fn the_timeline_serves_each_state_with_both_markets_as_of_it() {
     let app = spawn_linked().await;
 
-    let (status, body) = app
-        .get(&format!("/api/v1/games/{GAME}/timeline"))
-        .await;
+    let (status, body) = app.get(&format!("/api/v1/games/{GAME}/timeline")).await;
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["max_quote_age_seconds"], 3900);
@@ -191,20 +198,31 @@ async fn the_timeline_serves_each_state_with_both_markets_as_of_it() {
     // :10 — the home market is knowable but has no quote yet; the away one is not knowable.
     assert_eq!(items[0]["observed_at"], "2026-11-20T18:00:10Z");
     assert_eq!(items[0]["home"]["ticker"], HOME);
-    assert_eq!(quote(&items[0], "home"), (Value::Null, Value::Null, Value::Null));
+    assert_eq!(
+        quote(&items[0], "home"),
+        (Value::Null, Value::Null, Value::Null)
+    );
     assert!(items[0]["away"].is_null());
     assert!(items[0]["implied_home_probability"].is_null());
     // :27 — the :20 quote; the implied probability is the home mid.
     assert_eq!(
         quote(&items[1], "home"),
-        ("2026-11-20T18:00:20Z".into(), "0.5500".into(), "0.5700".into())
+        (
+            "2026-11-20T18:00:20Z".into(),
+            "0.5500".into(),
+            "0.5700".into()
+        )
     );
     assert_eq!(items[1]["implied_home_probability"], "0.560000");
     assert_eq!(items[1]["home_win_probability"], "0.56");
     // :40 — both markets; the away quote at exactly :40 counts; mids 0.61 and 0.41.
     assert_eq!(
         quote(&items[2], "away"),
-        ("2026-11-20T18:00:40Z".into(), "0.4000".into(), "0.4200".into())
+        (
+            "2026-11-20T18:00:40Z".into(),
+            "0.4000".into(),
+            "0.4200".into()
+        )
     );
     assert_eq!(items[2]["implied_home_probability"], "0.598039");
     assert_eq!(items[2]["home_score"], 7);
@@ -213,7 +231,9 @@ async fn the_timeline_serves_each_state_with_both_markets_as_of_it() {
     assert!(items[3]["away"]["yes_bid"].is_null());
 
     let (_, body) = app
-        .get(&format!("/api/v1/games/{GAME}/timeline?max_quote_age=10800"))
+        .get(&format!(
+            "/api/v1/games/{GAME}/timeline?max_quote_age=10800"
+        ))
         .await;
     assert_eq!(body["items"][3]["away"]["yes_bid"], "0.4000");
 }
@@ -280,20 +300,28 @@ async fn the_timeline_downsamples_and_pages() {
 
     let (status, _) = app.get("/api/v1/games/999/timeline").await;
     assert_eq!(status, 404);
-    app.bad(&format!("/api/v1/games/{GAME}/timeline?interval=0"), "interval")
-        .await;
+    app.bad(
+        &format!("/api/v1/games/{GAME}/timeline?interval=0"),
+        "interval",
+    )
+    .await;
     app.bad(
         &format!("/api/v1/games/{GAME}/timeline?max_quote_age=x"),
         "max_quote_age",
     )
     .await;
     app.bad(
-        &format!("/api/v1/games/{GAME}/timeline?start=2026-11-21T00:00:00Z&end=2026-11-20T00:00:00Z"),
+        &format!(
+            "/api/v1/games/{GAME}/timeline?start=2026-11-21T00:00:00Z&end=2026-11-20T00:00:00Z"
+        ),
         "start",
     )
     .await;
-    app.bad(&format!("/api/v1/games/{GAME}/timeline?cursor=zz"), "cursor")
-        .await;
+    app.bad(
+        &format!("/api/v1/games/{GAME}/timeline?cursor=zz"),
+        "cursor",
+    )
+    .await;
 }
 
 #[tokio::test]
