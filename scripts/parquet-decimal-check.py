@@ -22,7 +22,7 @@ for path in sys.argv[1:]:
     print(f"{path}: {len(frame)} rows")
     for name in decimals:
         value = frame[name].dropna().head(1).tolist()
-        duck = duckdb.sql(f"select typeof(\"{name}\") from read_parquet('{path}') limit 1").fetchone()
+        duck = (duckdb.sql(f"select typeof(\"{name}\") from read_parquet('{path}') limit 1").fetchall() or [None])[0]
         print(f"  {name}: pyarrow {schema.field(name).type}, pandas {value}, duckdb {duck[0] if duck else '-'}")
         if value and not isinstance(value[0], decimal.Decimal):
             failed = True
