@@ -153,6 +153,9 @@ mod tests {
         let panic = anyhow::Error::new(RunnerFault::Panic("boom".into()));
         assert_eq!(FailureKind::of(&panic), FailureKind::Bug);
 
-        assert_eq!(FailureKind::of(&anyhow::anyhow!("who knows")), FailureKind::Bug);
+        assert_eq!(
+            FailureKind::of(&anyhow::anyhow!("who knows")),
+            FailureKind::Bug
+        );
     }
 }
