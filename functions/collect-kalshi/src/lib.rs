@@ -7,6 +7,10 @@
 mod collector;
 /// The event a schedule or a person sends.
 mod event;
+/// Raw records into domain values or kept-aside rejects.
+mod parsing;
+/// A pass's counts.
+mod stats;
 
 use precog::config::ConfigError;
 use precog::kalshi::{KalshiClient, KalshiSettings};
@@ -14,8 +18,8 @@ use precog::runner::{Function, NoArgs, Run, Setup};
 use precog::schedule::Passes;
 use sqlx::PgPool;
 
-pub use collector::PassStats;
 pub use event::CollectEvent;
+pub use stats::PassStats;
 
 pub struct CollectKalshi {
     pool: PgPool,
