@@ -7,6 +7,7 @@ use crate::helpers::spawn;
 
 const PATHS: &[&str] = &[
     "/health",
+    "/health/freshness",
     "/api/v1/markets",
     "/api/v1/markets/{ticker}",
     "/api/v1/markets/{ticker}/history",
@@ -91,9 +92,9 @@ fn schemathesis() -> PathBuf {
         )
 }
 
-/// Runs `schemathesis run` against `url` (checking only for server errors) from a scratch
-/// directory, so its cache never lands in the repository.
-async fn run_schemathesis(url: &str, extra: &[&str]) -> (bool, String) {
+/// Runs `schemathesis run` against `url` with `checks` from a scratch directory, so its cache
+/// never lands in the repository.
+async fn run_schemathesis(url: &str, checks: &str, extra: &[&str]) -> (bool, String) {
     let scratch = std::env::temp_dir().join(format!("read-api-st-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch dir");
     let output = tokio::process::Command::new(schemathesis())
@@ -101,7 +102,7 @@ async fn run_schemathesis(url: &str, extra: &[&str]) -> (bool, String) {
             "run",
             url,
             "--checks",
-            "not_a_server_error",
+            checks,
             "--max-examples",
             "15",
             "--workers",
@@ -131,6 +132,7 @@ async fn schemathesis_finds_no_server_error_anywhere_in_the_document() {
     let app = spawn().await;
     let (ok, output) = run_schemathesis(
         &app.url("/openapi.json"),
+        "not_a_server_error",
         &["--phases", "examples,coverage,fuzzing"],
     )
     .await;
@@ -153,6 +155,7 @@ async fn schemathesis_fails_when_an_endpoint_answers_5xx() {
         .expect("sabotage");
     let (ok, output) = run_schemathesis(
         &app.url("/openapi.json"),
+        "not_a_server_error",
         &[
             "--phases",
             "examples,fuzzing",
@@ -162,4 +165,24 @@ async fn schemathesis_fails_when_an_endpoint_answers_5xx() {
     )
     .await;
     assert!(!ok, "schemathesis missed a 500:\n{output}");
+}
+
+/// Every check schemathesis has (schema-valid requests accepted, schema-violating ones refused,
+/// status codes, content types and bodies as documented): the document says exactly what the
+/// server accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_with_every_check_finds_the_document_exact() {
+    let app = spawn().await;
+    let (ok, output) = run_schemathesis(
+        &app.url("/openapi.json"),
+        "all",
+        &["--phases", "examples,coverage,fuzzing"],
+    )
+    .await;
+    assert!(ok, "schemathesis --checks all found a failure:\n{output}");
+    let tested = format!("Tested: {}", PATHS.len());
+    assert!(
+        output.contains(&tested),
+        "schemathesis did not test every operation:\n{output}"
+    );
 }
