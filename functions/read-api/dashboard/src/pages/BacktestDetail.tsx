@@ -22,7 +22,7 @@ function fetchOne(id: string, signal: AbortSignal) {
 }
 
 function curve(b: Backtest | undefined): Point[] {
-  return Array.isArray(b?.equity_curve) ? (b.equity_curve as Point[]) : [];
+  return Array.isArray(b?.equity_curve) ? (b.equity_curve as unknown as Point[]) : [];
 }
 
 export default function BacktestDetail({ id }: { id: string }) {
@@ -64,21 +64,21 @@ export default function BacktestDetail({ id }: { id: string }) {
       {b && (
         <>
           <p className="mb-4 text-sm text-slate-600">
-            {b.summary.strategy}@{b.summary.version} · {JSON.stringify(b.summary.params)} · created{" "}
-            <Time iso={b.summary.created_at} />
+            {b.strategy}@{b.version} · {JSON.stringify(b.params)} · created{" "}
+            <Time iso={b.created_at} />
           </p>
           <div className="mb-4 grid gap-2 text-sm sm:grid-cols-3 lg:grid-cols-6">
             {(
               [
-                ["Net P&L", b.summary.net_pnl],
-                ["Gross P&L", b.summary.gross_pnl],
-                ["Fees", b.summary.fees_paid],
-                ["Max drawdown", b.summary.max_drawdown],
-                ["Sharpe", b.summary.sharpe],
-                ["Win rate", b.summary.win_rate],
-                ["Trades", b.summary.num_trades],
-                ["Starting cash", b.summary.starting_cash],
-                ["Snapshots replayed", b.summary.snapshots_replayed],
+                ["Net P&L", b.net_pnl],
+                ["Gross P&L", b.gross_pnl],
+                ["Fees", b.fees_paid],
+                ["Max drawdown", b.max_drawdown],
+                ["Sharpe", b.sharpe],
+                ["Win rate", b.win_rate],
+                ["Trades", b.num_trades],
+                ["Starting cash", b.starting_cash],
+                ["Snapshots replayed", b.snapshots_replayed],
                 ...Object.entries(metrics).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]),
               ] as [string, string | number | null | undefined][]
             ).map(([k, v]) => (
@@ -108,7 +108,7 @@ export default function BacktestDetail({ id }: { id: string }) {
             <Chart
               label="equity"
               data={equity}
-              series={runs.map((r, i) => ({ label: r.summary.id.slice(0, 8), stroke: COLORS[i % COLORS.length], width: 1.5 }))}
+              series={runs.map((r, i) => ({ label: r.id.slice(0, 8), stroke: COLORS[i % COLORS.length], width: 1.5 }))}
             />
             <h3 className="mt-2 text-sm font-semibold">Underwater (drawdown)</h3>
             <Chart
