@@ -4,7 +4,6 @@
 // Also prints the measurements: first meaningful paint of the ops page and frames while panning
 // a 10,000-point chart.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -15,7 +14,7 @@ const KEY = process.env.API_KEY;
 const SHOTS = process.env.SCREENSHOTS ?? join(tmpdir(), "precog-dashboard-screenshots");
 mkdirSync(SHOTS, { recursive: true });
 
-const profile = mkdtempSync(join(tmpdir(), "precog-chromium-"));
+// chromium.launch gives Chromium a fresh, empty profile directory of its own each time.
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: [
@@ -27,7 +26,6 @@ const browser = await chromium.launch({
     "--no-first-run",
     "--disable-sync",
     "--disable-quic",
-    `--user-data-dir=${profile}`,
   ],
 });
 
@@ -154,7 +152,7 @@ if (KEYED && KEY) {
     "key-prompt",
     "/markets",
     async (page) => {
-      const input = page.getByLabel("API key");
+      const input = page.getByRole("textbox", { name: "API key" });
       await input.waitFor({ timeout: 10_000 });
       await text(page, "This API needs a key");
       await input.fill("wrong-key");
@@ -189,9 +187,9 @@ if (KEYED && KEY) {
       .concat(performance.getEntriesByType("navigation"))
       .reduce((n, r) => n + (r.name.endsWith(".js") ? r.transferSize : 0), 0),
   );
-  await page.goto(BASE + "/markets/KXNFLGAME-25NOV20BUFHOU-TENK?range=1d", { waitUntil: "domcontentloaded" });
+  await page.goto(BASE + "/markets/KXNFLGAME-25NOV20BUFHOU-TENK?range=1d&interval=1", { waitUntil: "domcontentloaded" });
   await chartDrew(page, "price");
-  // Pan the 10k-point chart (1 s per pixel, so every point is kept) across its range, one step per frame.
+  // Pan the 10k-point chart (interval=1: every stored point is kept) across its range, one step per frame.
   Object.assign(
     measured,
     await page.evaluate(async () => {
@@ -220,7 +218,6 @@ if (KEYED && KEY) {
 }
 
 await browser.close();
-rmSync(profile, { recursive: true, force: true });
 writeFileSync(join(SHOTS, "measured.json"), JSON.stringify(measured, null, 2));
 console.log("measured:", JSON.stringify(measured));
 console.log(`screenshots: ${SHOTS}`);

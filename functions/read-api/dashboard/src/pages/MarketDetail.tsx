@@ -64,10 +64,11 @@ export default function MarketDetail({ ticker }: { ticker: string }) {
         throw e;
       }),
   });
-  // About one point per pixel of a ~1200 px chart.
-  const interval = Math.max(1, Math.floor(seconds / 1200));
+  // About one point per pixel of a ~1200 px chart, unless the URL asks for a bucket size.
+  const asked = Number(search.get("interval"));
+  const interval = Number.isInteger(asked) && asked >= 1 ? asked : Math.max(1, Math.floor(seconds / 1200));
   const hist = useQuery({
-    queryKey: ["history", ticker, range],
+    queryKey: ["history", ticker, range, interval],
     queryFn: ({ signal }) => {
       const end = new Date();
       const start = new Date(end.getTime() - seconds * 1000);
