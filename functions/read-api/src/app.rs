@@ -133,9 +133,8 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
 
 /// The dashboard's files and client pages, else the JSON 404.
 async fn not_found(method: Method, uri: axum::http::Uri, headers: HeaderMap) -> Response {
-    crate::dashboard::respond(&method, uri.path(), &headers).unwrap_or_else(|| {
-        ApiError::not_found("no such endpoint; see /docs").into_response()
-    })
+    crate::dashboard::respond(&method, uri.path(), &headers)
+        .unwrap_or_else(|| ApiError::not_found("no such endpoint; see /docs").into_response())
 }
 
 /// A self-contained docs page (works offline: loads nothing from elsewhere): it reads

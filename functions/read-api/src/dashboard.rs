@@ -104,7 +104,11 @@ fn file(name: &str, headers: &HeaderMap, head: bool) -> Response {
         }
     }
     let length = body.len();
-    let body = if head { Body::empty() } else { Body::from(body) };
+    let body = if head {
+        Body::empty()
+    } else {
+        Body::from(body)
+    };
     response
         .header(header::CONTENT_LENGTH, HeaderValue::from(length))
         .body(body)

@@ -6,10 +6,10 @@
 pub mod app;
 /// Bearer API keys (stored as SHA-256 hashes) and per-client rate limiting.
 pub mod auth;
-/// The monitoring dashboard's embedded static files and client-side pages.
-pub mod dashboard;
 /// The API's own settings, read through `precog::config::Env`.
 pub mod config;
+/// The monitoring dashboard's embedded static files and client-side pages.
+pub mod dashboard;
 /// The one JSON error shape: 400 naming the parameter, 401, 404, 429, 503.
 pub mod error;
 /// Types that only describe parameters exactly in the OpenAPI document.

@@ -98,7 +98,9 @@ async fn every_page_loads_from_a_deep_link_and_shows_the_seeded_values_in_chromi
     let dashboard = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dashboard");
     let shots = std::env::var_os("DASHBOARD_SCREENSHOTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots")
+        });
     std::fs::create_dir_all(&shots).expect("screenshot folder");
     println!("dashboard screenshots: {}", shots.display());
     let status = Command::new("node")

@@ -1,11 +1,16 @@
 use read_api::dashboard::BUILT;
-use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use reqwest::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+};
 
 use crate::helpers::{key_hash, spawn, spawn_with};
 
 /// A client that shows the bytes as sent (no transparent gzip decoding).
 fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder().no_gzip().build().expect("client")
+    reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .expect("client")
 }
 
 #[tokio::test]
@@ -61,7 +66,11 @@ async fn hashed_assets_are_immutable_and_follow_accept_encoding() {
         .expect("body");
     if !BUILT {
         // The placeholder has no assets; an unknown asset is a 404, never index.html.
-        let r = client.get(app.url("/assets/x.js")).send().await.expect("sent");
+        let r = client
+            .get(app.url("/assets/x.js"))
+            .send()
+            .await
+            .expect("sent");
         assert_eq!(r.status().as_u16(), 404);
         return;
     }
@@ -70,10 +79,17 @@ async fn hashed_assets_are_immutable_and_follow_accept_encoding() {
     let asset = &index[start..end];
     let plain = client.get(app.url(asset)).send().await.expect("sent");
     assert_eq!(plain.status().as_u16(), 200);
-    assert_eq!(plain.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(
+        plain.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
     assert!(plain.headers().get(CONTENT_ENCODING).is_none());
     let plain_len = plain.bytes().await.expect("body").len();
-    for (accept, expect) in [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip")] {
+    for (accept, expect) in [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+    ] {
         let r = client
             .get(app.url(asset))
             .header(ACCEPT_ENCODING, accept)
@@ -93,7 +109,12 @@ async fn with_keys_the_dashboard_files_are_public_and_its_data_is_not() {
         ("READ_API_KEY_HASHES", hashes.as_str()),
     ])
     .await;
-    let r = app.client.get(app.url("/markets")).send().await.expect("sent");
+    let r = app
+        .client
+        .get(app.url("/markets"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(r.status().as_u16(), 200);
     let (status, _) = app.get("/api/v1/markets").await;
     assert_eq!(status, 401);

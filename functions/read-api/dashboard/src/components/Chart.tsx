@@ -28,8 +28,15 @@ export function Chart({ data, series, height = 260, options, label }: ChartProps
       height,
       series: [{}, ...series],
       cursor: { drag: { x: true, y: false } },
+      // A single point would otherwise stretch the time axis over years.
+
       tzDate: zone === "utc" ? (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") : (ts) => new Date(ts * 1000),
       ...options,
+      scales: {
+        // A single point would otherwise stretch the time axis over years.
+        x: { time: true, range: (_u, min, max) => (min === max ? [min - 1800, max + 1800] : [min, max]) },
+        ...options?.scales,
+      },
     };
     const p = new uPlot(opts, data, node);
     plot.current = p;
