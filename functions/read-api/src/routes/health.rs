@@ -75,6 +75,7 @@ pub struct FunctionHealth {
         (status = 503, description = "Database unreachable", body = Health),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let health = check(&state).await;
     let code = if health.database.reachable {
