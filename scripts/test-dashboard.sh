@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dash=functions/read-api/dashboard
 started=$(date +%s)
+step() { step "$1 (at $(($(date +%s) - started)) s)"; }
 
 command -v node >/dev/null || { echo "test-dashboard: node not found (Node 20+ needed)" >&2; exit 1; }
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || {
@@ -15,14 +16,14 @@ command -v node >/dev/null || { echo "test-dashboard: node not found (Node 20+ n
   exit 1
 }
 
-echo "== dashboard: npm ci"
+step "npm ci"
 (cd "$dash" && npm ci --no-audit --no-fund --loglevel=error)
-echo "== dashboard: unit tests"
+step "unit tests"
 (cd "$dash" && npx vitest run)
-echo "== dashboard: type check and build"
+step "type check and build"
 (cd "$dash" && npm run --silent build)
 
-echo "== dashboard: API types match read-api --openapi"
+step "API types match read-api --openapi"
 cargo build -p read-api --locked --quiet
 target="${CARGO_TARGET_DIR:-target}"
 scratch=$(mktemp -d)
@@ -34,7 +35,7 @@ if ! diff -u "$dash/src/api/schema.d.ts" "$scratch/schema.d.ts"; then
   exit 1
 fi
 
-echo "== dashboard: end to end in Chromium"
+step "end to end in Chromium"
 cargo test -p read-api --locked --test dashboard -- --ignored --nocapture
 
 echo "dashboard checks passed in $(($(date +%s) - started)) s"
