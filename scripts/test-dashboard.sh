@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dash=functions/read-api/dashboard
 started=$(date +%s)
-step() { step "$1 (at $(($(date +%s) - started)) s)"; }
+step() { echo "== dashboard: $1 (at $(($(date +%s) - started)) s)"; }
 
 command -v node >/dev/null || { echo "test-dashboard: node not found (Node 20+ needed)" >&2; exit 1; }
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || {
