@@ -1,5 +1,7 @@
 //! Precog's shared crate: everything more than one function needs.
 #![forbid(unsafe_code)]
+// The test fakes build large `json!` bodies (feature `testing`).
+#![recursion_limit = "256"]
 
 /// Typed configuration read once from the environment, validated at start.
 pub mod config;
@@ -9,11 +11,15 @@ pub mod db;
 pub mod domain;
 /// ESPN's public site API: scoreboards and summaries read into games and game states.
 pub mod espn;
+/// Errors said in full (every cause) and failed runs sorted into upstream, database, bug.
+pub mod failure;
 /// Retrying HTTP for the upstream clients: backoff with jitter, a token bucket.
 pub mod http;
 /// The Kalshi REST client and its wire types.
 pub mod kalshi;
-/// Starting (or reusing) a local PostgreSQL cluster for development and tests.
+/// Starting (or reusing) a local PostgreSQL cluster for development and tests; compiled only with
+/// the `dev-cluster` feature, so production binaries cannot run initdb or apt-get.
+#[cfg(feature = "dev-cluster")]
 pub mod pgcluster;
 /// The runner: one handler, run under Lambda or once from the command line.
 pub mod runner;

@@ -79,7 +79,7 @@ impl Collector<'_> {
                     }
                     Err(error) => {
                         stats.scoreboard_failures += 1;
-                        tracing::error!(%league, %day, error = %error, "scoreboard failed; league skipped this pass");
+                        tracing::error!(%league, %day, error = %precog::failure::Chain(&error), "scoreboard failed; league skipped this pass");
                         last_error = Some(error);
                     }
                 }
@@ -122,7 +122,7 @@ impl Collector<'_> {
                 {
                     Ok(wp) => state.win_probability = wp,
                     Err(error) => {
-                        tracing::warn!(%league, game = %state.espn_event_id, error = %error, "summary failed; state stored without it")
+                        tracing::warn!(%league, game = %state.espn_event_id, error = %precog::failure::Chain(&error), "summary failed; state stored without it")
                     }
                 }
             }

@@ -55,6 +55,8 @@ pub struct RunOutcome<'a> {
     pub rows_written: u64,
     pub rows_rejected: u64,
     pub error: Option<&'a str>,
+    /// `upstream`, `database`, `bad_input` or `bug` when the run failed (`precog::failure`).
+    pub failure_kind: Option<&'a str>,
     pub summary: &'a serde_json::Value,
 }
 
@@ -63,7 +65,7 @@ pub async fn finish(pool: &PgPool, id: Uuid, outcome: &RunOutcome<'_>) -> Result
     sqlx::query!(
         "update collection_runs
             set finished_at = now(), status = $2, rows_written = $3, rows_rejected = $4,
-                error = $5, summary = $6
+                error = $5, summary = $6, failure_kind = $7
           where id = $1",
         id,
         outcome.status.as_str(),
@@ -71,6 +73,7 @@ pub async fn finish(pool: &PgPool, id: Uuid, outcome: &RunOutcome<'_>) -> Result
         i64::try_from(outcome.rows_rejected).unwrap_or(i64::MAX),
         outcome.error,
         outcome.summary,
+        outcome.failure_kind,
     )
     .execute(pool)
     .await?;

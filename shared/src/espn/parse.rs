@@ -1,5 +1,5 @@
 //! ESPN events read into the domain's two records (`crate::domain`): the game's facts and its
-//! observed state. Reading follows reference/espn-api.md: home and away by `homeAway` (never by position), scores
+//! observed state. Reading follows docs/espn-api.md: home and away by `homeAway` (never by position), scores
 //! from strings, finality from `completed` only, out-of-range downs as null, dates with or
 //! without seconds. An event that cannot be read comes back as a [`Rejection`] with the reason.
 

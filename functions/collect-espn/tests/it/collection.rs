@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::fake_espn::{
+use precog::testing::fake_espn::{
     away_first, event, final_, halftime, live, postponed, scheduled, side, situation,
     situation_between_plays, Side, CLE, GB,
 };

@@ -3,7 +3,7 @@
 use precog::runner::Report;
 use serde_json::json;
 
-use crate::fake_espn::{event, final_, side};
+use precog::testing::fake_espn::{event, final_, side};
 use crate::helpers::{spawn_app, spawn_app_with_user_agent};
 
 const NFL: &str = "football/nfl";

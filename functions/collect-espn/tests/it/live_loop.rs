@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::fake_espn::{event, final_, halftime, live, side, situation, CLE, GB};
+use precog::testing::fake_espn::{event, final_, halftime, live, side, situation, CLE, GB};
 use crate::helpers::spawn_app;
 
 const NFL: &str = "football/nfl";

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::fake_kalshi::market_json;
+use precog::testing::fake_kalshi::market_json;
 use crate::helpers::spawn_app;
 
 const DAL: &str = "KXNFLGAME-26SEP13DALNYG-DAL";
