@@ -8,7 +8,6 @@
 //!
 //! Prints the pass's time, rows written and the collector's peak RSS.
 
-
 use std::process::Command;
 
 use serde_json::{json, Value};

@@ -4,11 +4,11 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::Row;
 
+use crate::helpers::spawn_app;
 use precog::testing::fake_espn::{
     away_first, event, final_, halftime, live, postponed, scheduled, side, situation,
     situation_between_plays, Side, CLE, GB,
 };
-use crate::helpers::spawn_app;
 
 const NFL: &str = "football/nfl";
 

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use precog::testing::fake_espn::{event, final_, halftime, live, side, situation, CLE, GB};
 use crate::helpers::spawn_app;
+use precog::testing::fake_espn::{event, final_, halftime, live, side, situation, CLE, GB};
 
 const NFL: &str = "football/nfl";
 

@@ -1,8 +1,8 @@
 use precog::db::runs::RunStatus;
 use serde_json::json;
 
-use precog::testing::fake_kalshi::{event_json, market_json, series_json};
 use crate::helpers::spawn_app;
+use precog::testing::fake_kalshi::{event_json, market_json, series_json};
 
 #[tokio::test]
 async fn a_pass_stores_every_open_market_across_pages_exactly_as_quoted() {

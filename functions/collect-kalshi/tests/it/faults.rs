@@ -4,8 +4,8 @@ use precog::db::runs::RunStatus;
 use precog::runner::Report;
 use serde_json::json;
 
-use precog::testing::fake_kalshi::{market_json, Fault};
 use crate::helpers::spawn_app;
+use precog::testing::fake_kalshi::{market_json, Fault};
 
 #[tokio::test]
 async fn rate_limits_server_errors_and_slow_answers_are_retried_until_the_page_comes() {
@@ -108,8 +108,13 @@ async fn a_repeating_cursor_stops_the_pass_instead_of_looping() {
 #[tokio::test]
 async fn an_unreachable_kalshi_is_reported_with_its_cause_as_an_upstream_failure() {
     let db = precog::testing::test_db().await;
-    let base = format!("http://127.0.0.1:{}/trade-api/v2", precog::testing::closed_port());
-    let client = precog::testing::fake_kalshi::settings(&base).client().expect("client");
+    let base = format!(
+        "http://127.0.0.1:{}/trade-api/v2",
+        precog::testing::closed_port()
+    );
+    let client = precog::testing::fake_kalshi::settings(&base)
+        .client()
+        .expect("client");
     let function = collect_kalshi::CollectKalshi::new(db.pool.clone(), client);
 
     let report = precog::runner::invoke(
@@ -166,7 +171,9 @@ async fn a_query_that_no_longer_matches_the_schema_is_recorded_as_a_bug() {
         summary.error
     );
     assert_eq!(
-        app.text("select failure_kind from collection_runs").await.as_deref(),
+        app.text("select failure_kind from collection_runs")
+            .await
+            .as_deref(),
         Some("bug")
     );
 }
@@ -177,16 +184,24 @@ async fn an_unreachable_database_is_a_database_failure() {
     let client = precog::testing::fake_kalshi::settings(&kalshi.base_url)
         .client()
         .expect("client");
-    let url = format!("postgres://postgres@127.0.0.1:{}/precog", precog::testing::closed_port());
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/precog",
+        precog::testing::closed_port()
+    );
     let pool = sqlx::postgres::PgPoolOptions::new()
         .acquire_timeout(Duration::from_millis(500))
         .connect_lazy(&url)
         .expect("lazy pool");
     let function = collect_kalshi::CollectKalshi::new(pool.clone(), client);
 
-    let report =
-        precog::runner::invoke(&function, &pool, json!({}), precog::runner::Trigger::Manual, None)
-            .await;
+    let report = precog::runner::invoke(
+        &function,
+        &pool,
+        json!({}),
+        precog::runner::Trigger::Manual,
+        None,
+    )
+    .await;
 
     let Report::Failed(summary) = report else {
         panic!("expected failure, got {report:?}")
