@@ -15,8 +15,12 @@ use rust_embed::RustEmbed;
 #[folder = "$DASHBOARD_DIR"]
 struct Files;
 
+const BUILT: bool = matches!(env!("DASHBOARD_BUILT").as_bytes(), b"1");
+
 /// Whether this binary carries the real dashboard (false: the how-to-build placeholder).
-pub const BUILT: bool = matches!(env!("DASHBOARD_BUILT").as_bytes(), b"1");
+pub fn is_built() -> bool {
+    BUILT
+}
 
 /// The app's client-side pages: each root, and one path segment below it where it has detail
 /// pages. Anything else that is not a file stays a JSON 404.

@@ -1,4 +1,4 @@
-use read_api::dashboard::BUILT;
+use read_api::dashboard::is_built;
 use reqwest::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
 };
@@ -23,7 +23,7 @@ async fn pages_load_index_html_no_cache_with_an_etag_and_deep_links_work() {
     assert_eq!(root.headers()[CACHE_CONTROL], "no-cache");
     let etag = root.headers()[ETAG].clone();
     let index = root.text().await.expect("body");
-    if BUILT {
+    if is_built() {
         assert!(index.contains("/assets/"), "{index}");
     } else {
         assert!(index.contains("npm run build"), "{index}");
@@ -64,7 +64,7 @@ async fn hashed_assets_are_immutable_and_follow_accept_encoding() {
         .text()
         .await
         .expect("body");
-    if !BUILT {
+    if !is_built() {
         // The placeholder has no assets; an unknown asset is a 404, never index.html.
         let r = client
             .get(app.url("/assets/x.js"))
