@@ -152,14 +152,16 @@ async fn insert_executions(
             .iter()
             .map(|e| e.exit_kind.as_str().to_owned())
             .collect::<Vec<_>>(),
-        &batch.iter().map(|e| e.exit_time).collect::<Vec<_>>(),
-        &batch.iter().map(|e| e.exit_price).collect::<Vec<_>>(),
+        // `as _`: the macro's check has no array-of-nullable types; these are the columns' types
+        // with nulls, which PostgreSQL accepts in arrays.
+        &batch.iter().map(|e| e.exit_time).collect::<Vec<_>>() as _,
+        &batch.iter().map(|e| e.exit_price).collect::<Vec<_>>() as _,
         &col(|e| e.exit_fee),
-        &batch.iter().map(|e| e.exit_snapshot_id).collect::<Vec<_>>(),
+        &batch.iter().map(|e| e.exit_snapshot_id).collect::<Vec<_>>() as _,
         &batch
             .iter()
             .map(|e| e.exit_reason.clone())
-            .collect::<Vec<_>>(),
+            .collect::<Vec<_>>() as _,
         &col(|e| e.gross_pnl),
         &col(|e| e.fees),
         &col(|e| e.pnl)

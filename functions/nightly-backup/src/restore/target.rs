@@ -95,12 +95,12 @@ fn parse_label(label: &str) -> Option<Chunk> {
 pub async fn set_sequences(tx: &mut PgConnection, manifest: &Manifest) -> anyhow::Result<()> {
     for sequence in &manifest.sequences {
         if let Some(value) = sequence.last_value {
-            sqlx::query!(
+            sqlx::query_scalar!(
                 "select setval($1::text::regclass, $2, true)",
                 sequence.name,
                 value
             )
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await
             .with_context(|| format!("setting sequence {}", sequence.name))?;
         }
