@@ -15,11 +15,11 @@ use crate::query::{identifier, Page, Params};
     path = "/api/v1/games/{espn_event_id}/states",
     tag = "games",
     params(
-        ("espn_event_id" = String, Path, description = "ESPN event id", max_length = 100),
+        ("espn_event_id" = String, Path, description = "ESPN event id", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("start" = Option<String>, Query, description = "RFC 3339, inclusive", format = DateTime),
         ("end" = Option<String>, Query, description = "RFC 3339, exclusive", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 1000)", minimum = 1, maximum = 5000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "States, oldest first", body = Page<GameState>),
@@ -27,6 +27,7 @@ use crate::query::{identifier, Page, Params};
         (status = 404, description = "No such game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(espn_event_id = %espn_event_id))]
 pub async fn game_states(
     State(state): State<AppState>,
     Path(espn_event_id): Path<String>,
@@ -36,11 +37,9 @@ pub async fn game_states(
     let id = identifier("espn_event_id", &espn_event_id)?;
     let start = params.time("start")?;
     let end = params.time("end")?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if s >= e {
-            return Err(ApiError::bad("start", "must be before end"));
-        }
-    }
+    // A window with `start` at or after `end` is empty (the SQL below finds nothing), not an
+    // error: the OpenAPI document cannot state a relation between two parameters, so the server
+    // accepts what the document allows.
     let limit = params.limit(1000, 5000)?;
     let after: Option<DateTime<Utc>> = params.cursor("game_states")?;
     // language=PostgreSQL

@@ -35,12 +35,12 @@ pub struct History {
     path = "/api/v1/markets/{ticker}/history",
     tag = "markets",
     params(
-        ("ticker" = String, Path, description = "Market ticker", max_length = 100),
+        ("ticker" = String, Path, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("start" = Option<String>, Query, description = "RFC 3339, inclusive (default: `end` minus 24 h)", format = DateTime),
         ("end" = Option<String>, Query, description = "RFC 3339, exclusive (default: now)", format = DateTime),
         ("interval" = Option<i64>, Query, description = "Downsample to one snapshot (the last) per this many seconds", minimum = 1, maximum = 2592000),
         ("limit" = Option<i64>, Query, description = "Page size (default 1000)", minimum = 1, maximum = 5000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "Snapshots, oldest first", body = History),
@@ -48,6 +48,7 @@ pub struct History {
         (status = 404, description = "No such market", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn market_history(
     State(state): State<AppState>,
     Path(ticker): Path<String>,
@@ -62,9 +63,9 @@ pub async fn market_history(
             .checked_sub_signed(Duration::days(1))
             .ok_or_else(|| ApiError::bad("end", "too early"))?,
     };
-    if start >= end {
-        return Err(ApiError::bad("start", "must be before end"));
-    }
+    // A window with `start` at or after `end` is empty, not an error (the SQL's
+    // `observed_at >= start and observed_at < end` finds nothing): the OpenAPI document cannot
+    // state a relation between two parameters, so the server accepts what it allows.
     let interval = match params.text("interval")? {
         Some(_) => Some(params.int("interval", 1, 2_592_000, 1)?),
         None => None,

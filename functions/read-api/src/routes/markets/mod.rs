@@ -170,12 +170,12 @@ impl From<MarketRow> for Market {
     path = "/api/v1/markets",
     tag = "markets",
     params(
-        ("status" = Option<String>, Query, description = "Kalshi status word, e.g. `active`", max_length = 200),
-        ("series" = Option<String>, Query, description = "Series ticker", max_length = 100),
-        ("event" = Option<String>, Query, description = "Event ticker", max_length = 100),
-        ("q" = Option<String>, Query, description = "Case-insensitive search in the title", max_length = 200),
+        ("status" = Option<String>, Query, description = "Kalshi status word, e.g. `active`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+        ("series" = Option<String>, Query, description = "Series ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
+        ("event" = Option<String>, Query, description = "Event ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
+        ("q" = Option<String>, Query, description = "Case-insensitive search in the title", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of markets", body = Page<Market>),
@@ -184,6 +184,7 @@ impl From<MarketRow> for Market {
         (status = 429, description = "Rate limit reached", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_markets(
     State(state): State<AppState>,
     params: Params,
@@ -254,13 +255,14 @@ fn escape_like(s: &str) -> String {
     get,
     path = "/api/v1/markets/{ticker}",
     tag = "markets",
-    params(("ticker" = String, Path, description = "Market ticker", max_length = 100)),
+    params(("ticker" = String, Path, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The market", body = Market),
         (status = 400, description = "Not a ticker", body = ErrorBody),
         (status = 404, description = "No such market", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn get_market(
     State(state): State<AppState>,
     Path(ticker): Path<String>,
