@@ -3,7 +3,6 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 const MAX_PAGE: i64 = 500;
 
 /// A Kalshi event, with its own fee override and the fee that applies (override, else series).
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Event {
     pub event_ticker: String,
     pub series_ticker: String,
@@ -39,15 +38,6 @@ pub struct Event {
     pub fee_multiplier: Option<Decimal>,
     pub updated_at: DateTime<Utc>,
 }
-
-const EVENT_SELECT: &str = r#"
-    select e.event_ticker, e.series_ticker, e.title, e.sub_title, e.mutually_exclusive,
-           e.strike_date, e.strike_period, e.fee_type_override, e.fee_multiplier_override,
-           coalesce(e.fee_type_override, s.fee_type) as fee_type,
-           coalesce(e.fee_multiplier_override, s.fee_multiplier) as fee_multiplier,
-           e.updated_at
-    from events e left join series s on s.ticker = e.series_ticker
-"#;
 
 /// Events by ticker.
 #[utoipa::path(
@@ -73,18 +63,24 @@ pub async fn list_events(
     let series = params.identifier("series")?;
     let limit = params.limit(100, MAX_PAGE)?;
     let after: Option<String> = params.cursor("events")?;
-    let sql = format!(
-        "{EVENT_SELECT}
-         where ($1::text is null or e.series_ticker = $1)
-           and ($2::text is null or e.event_ticker > $2)
-         order by e.event_ticker limit $3"
-    );
-    let rows: Vec<Event> = sqlx::query_as(&sql)
-        .bind(series)
-        .bind(after)
-        .bind(limit + 1)
-        .fetch_all(&state.pool)
-        .await?;
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Event,
+        r#"select e.event_ticker, e.series_ticker, e.title, e.sub_title, e.mutually_exclusive,
+                  e.strike_date, e.strike_period, e.fee_type_override, e.fee_multiplier_override,
+                  coalesce(e.fee_type_override, s.fee_type) as fee_type,
+                  coalesce(e.fee_multiplier_override, s.fee_multiplier) as fee_multiplier,
+                  e.updated_at
+           from events e left join series s on s.ticker = e.series_ticker
+           where ($1::text is null or e.series_ticker = $1)
+             and ($2::text is null or e.event_ticker > $2)
+           order by e.event_ticker limit $3"#,
+        series,
+        after,
+        limit + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(Json(Page::from_rows("events", rows, limit, |e| {
         e.event_ticker.clone()
     })))
@@ -110,17 +106,26 @@ pub async fn get_event(
 ) -> ApiResult<Json<Event>> {
     params.only(&[])?;
     let ticker = identifier("event_ticker", &event_ticker)?;
-    let sql = format!("{EVENT_SELECT} where e.event_ticker = $1");
-    sqlx::query_as(&sql)
-        .bind(&ticker)
-        .fetch_optional(&state.pool)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no event {ticker}")))
+    // language=PostgreSQL
+    sqlx::query_as!(
+        Event,
+        r#"select e.event_ticker, e.series_ticker, e.title, e.sub_title, e.mutually_exclusive,
+                  e.strike_date, e.strike_period, e.fee_type_override, e.fee_multiplier_override,
+                  coalesce(e.fee_type_override, s.fee_type) as fee_type,
+                  coalesce(e.fee_multiplier_override, s.fee_multiplier) as fee_multiplier,
+                  e.updated_at
+           from events e left join series s on s.ticker = e.series_ticker
+           where e.event_ticker = $1"#,
+        ticker
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::not_found(format!("no event {ticker}")))
 }
 
 /// A Kalshi series with its fee parameters.
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Series {
     pub ticker: String,
     pub title: Option<String>,
@@ -134,12 +139,6 @@ pub struct Series {
     pub contract_url: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
-
-const SERIES_SELECT: &str = r#"
-    select ticker, title, category, frequency, tags, fee_type, fee_multiplier, contract_url,
-           updated_at
-    from series
-"#;
 
 /// Series by ticker.
 #[utoipa::path(
@@ -165,18 +164,21 @@ pub async fn list_series(
     let category = params.text("category")?;
     let limit = params.limit(100, MAX_PAGE)?;
     let after: Option<String> = params.cursor("series")?;
-    let sql = format!(
-        "{SERIES_SELECT}
-         where ($1::text is null or category = $1)
-           and ($2::text is null or ticker > $2)
-         order by ticker limit $3"
-    );
-    let rows: Vec<Series> = sqlx::query_as(&sql)
-        .bind(category)
-        .bind(after)
-        .bind(limit + 1)
-        .fetch_all(&state.pool)
-        .await?;
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Series,
+        r#"select ticker, title, category, frequency, tags, fee_type, fee_multiplier, contract_url,
+                  updated_at
+           from series
+           where ($1::text is null or category = $1)
+             and ($2::text is null or ticker > $2)
+           order by ticker limit $3"#,
+        category,
+        after,
+        limit + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(Json(Page::from_rows("series", rows, limit, |s| {
         s.ticker.clone()
     })))
@@ -202,11 +204,17 @@ pub async fn get_series(
 ) -> ApiResult<Json<Series>> {
     params.only(&[])?;
     let ticker = identifier("ticker", &ticker)?;
-    let sql = format!("{SERIES_SELECT} where ticker = $1");
-    sqlx::query_as(&sql)
-        .bind(&ticker)
-        .fetch_optional(&state.pool)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no series {ticker}")))
+    // language=PostgreSQL
+    sqlx::query_as!(
+        Series,
+        r#"select ticker, title, category, frequency, tags, fee_type, fee_multiplier, contract_url,
+                  updated_at
+           from series
+           where ticker = $1"#,
+        ticker
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::not_found(format!("no series {ticker}")))
 }

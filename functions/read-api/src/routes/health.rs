@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -44,7 +43,7 @@ pub struct DatabaseHealth {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FunctionHealth {
     pub function: String,
     /// When its last successful run finished.
@@ -52,9 +51,7 @@ pub struct FunctionHealth {
     /// Seconds since then.
     pub age_seconds: Option<i64>,
     /// The configured threshold (READ_API_STALE_AFTER); absent when the function has none.
-    #[sqlx(skip)]
     pub stale_after_seconds: Option<u64>,
-    #[sqlx(skip)]
     pub stale: bool,
     /// The status and start of its most recent run of any outcome.
     pub last_status: Option<String>,
@@ -166,7 +163,7 @@ async fn function_rows(
     configured: &[String],
 ) -> Result<Vec<FunctionHealth>, sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query_as(
+    let rows = sqlx::query!(
         r#"
         with recursive seen(function) as (
             (select function from collection_runs order by function limit 1)
@@ -180,11 +177,11 @@ async fn function_rows(
             union
             select unnest($1::text[])
         )
-        select n.function,
-               ok.finished_at as last_success_at,
-               extract(epoch from now() - ok.finished_at)::bigint as age_seconds,
-               last.status as last_status,
-               last.started_at as last_started_at
+        select n.function as "function!",
+               ok.finished_at as "last_success_at?",
+               extract(epoch from now() - ok.finished_at)::bigint as "age_seconds?",
+               last.status as "last_status?",
+               last.started_at as "last_started_at?"
         from names n
         left join lateral (
             select coalesce(finished_at, started_at) as finished_at from collection_runs
@@ -197,8 +194,20 @@ async fn function_rows(
         ) last on true
         order by n.function
         "#,
+        configured
     )
-    .bind(configured)
     .fetch_all(&state.pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| FunctionHealth {
+            function: r.function,
+            last_success_at: r.last_success_at,
+            age_seconds: r.age_seconds,
+            stale_after_seconds: None,
+            stale: false,
+            last_status: r.last_status,
+            last_started_at: r.last_started_at,
+        })
+        .collect())
 }

@@ -2,7 +2,6 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,7 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// One invocation of a function, from the `collection_runs` ledger.
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RunRow {
     pub id: Uuid,
     pub function: String,
@@ -64,7 +63,10 @@ pub async fn list_runs(
     let limit = params.limit(100, 500)?;
     let after: Option<(DateTime<Utc>, Uuid)> = params.cursor("runs")?;
     // language=PostgreSQL
-    let rows: Vec<RunRow> = sqlx::query_as(
+    let (after_at, after_id) = after.unzip();
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        RunRow,
         r#"select id, function, trigger, started_at, finished_at, status, rows_written,
                   rows_rejected, error, summary
            from collection_runs
@@ -74,13 +76,13 @@ pub async fn list_runs(
              and ($4::timestamptz is null or (started_at, id) < ($4, $5::uuid))
            order by started_at desc, id desc
            limit $6"#,
+        function,
+        status,
+        since,
+        after_at,
+        after_id,
+        limit + 1
     )
-    .bind(function)
-    .bind(status)
-    .bind(since)
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Page::from_rows("runs", rows, limit, |r| {
