@@ -13,6 +13,8 @@ pub mod espn;
 pub mod http;
 /// The Kalshi REST client and its wire types.
 pub mod kalshi;
+/// Games meet markets: links every Kalshi game-series market to its ESPN game (issue 10).
+pub mod linking;
 /// Starting (or reusing) a local PostgreSQL cluster for development and tests.
 pub mod pgcluster;
 /// The runner: one handler, run under Lambda or once from the command line.

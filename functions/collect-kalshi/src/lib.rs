@@ -8,6 +8,7 @@ mod collector;
 /// The event a schedule or a person sends.
 mod event;
 
+use anyhow::Context;
 use precog::config::ConfigError;
 use precog::kalshi::{KalshiClient, KalshiSettings};
 use precog::runner::{Function, NoArgs, Run, Setup};
@@ -43,6 +44,8 @@ pub struct Details {
     pub passes: u32,
     #[serde(flatten)]
     pub totals: PassStats,
+    /// The game linker's counts for the pass's markets (docs/linking.md).
+    pub linking: precog::linking::LinkStats,
 }
 
 impl Function for CollectKalshi {
@@ -82,6 +85,13 @@ impl Function for CollectKalshi {
             }
             tokio::time::sleep_until(next).await;
         }
+        // The markets are committed; now tie the game series' markets to their ESPN games.
+        let options = precog::linking::LinkOptions {
+            relink: event.relink,
+        };
+        details.linking = precog::linking::run(&self.pool, Some(&self.kalshi), run.id, options)
+            .await
+            .context("linking games to markets")?;
         Ok(details)
     }
 }
