@@ -109,7 +109,7 @@ impl World {
 fn completed(report: Report) -> Summary {
     match report {
         Report::Completed(summary) => {
-            assert_eq!(summary.status, precog::runner::RunStatus::Ok, "{summary:?}");
+            assert_eq!(summary.status, precog::db::runs::RunStatus::Ok, "{summary:?}");
             summary
         }
         other => panic!("expected a completed run, got {other:?}"),
