@@ -94,18 +94,21 @@ async fn main() -> anyhow::Result<()> {
         }
         query.execute(&db.pool).await?;
     }
-    let (games, markets): (i64, i64) = sqlx::query_as(
-        "select (select count(*) from games), (select count(*) from markets)",
-    )
-    .fetch_one(&db.pool)
-    .await?;
+    let (games, markets): (i64, i64) =
+        sqlx::query_as("select (select count(*) from games), (select count(*) from markets)")
+            .fetch_one(&db.pool)
+            .await?;
     println!(
         "loaded {games} games and {markets} markets in {:.1} s",
         loaded.elapsed().as_secs_f64()
     );
     sqlx::query("analyze").execute(&db.pool).await?;
 
-    for (name, relink) in [("first link", false), ("relink, nothing changed", true), ("incremental, nothing new", false)] {
+    for (name, relink) in [
+        ("first link", false),
+        ("relink, nothing changed", true),
+        ("incremental, nothing new", false),
+    ] {
         let started = Instant::now();
         let stats = linking::run(&db.pool, None, uuid::Uuid::nil(), LinkOptions { relink }).await?;
         println!(

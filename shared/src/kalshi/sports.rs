@@ -69,8 +69,12 @@ impl KalshiClient {
                 ("category", "Sports".to_owned()),
             ];
             match since {
-                MilestonesSince::Updated(at) => params.push(("min_updated_ts", at.timestamp().to_string())),
-                MilestonesSince::Starting(at) => params.push(("minimum_start_date", at.to_rfc3339())),
+                MilestonesSince::Updated(at) => {
+                    params.push(("min_updated_ts", at.timestamp().to_string()))
+                }
+                MilestonesSince::Starting(at) => {
+                    params.push(("minimum_start_date", at.to_rfc3339()))
+                }
             }
             if let Some(c) = &cursor {
                 params.push(("cursor", c.clone()));

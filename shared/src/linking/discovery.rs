@@ -52,15 +52,19 @@ pub fn classify(series: &Series, tokens: &HashMap<String, String>) -> Option<Dis
 
 pub async fn league_tokens(pool: &PgPool) -> Result<HashMap<String, String>, sqlx::Error> {
     // language=PostgreSQL
-    let rows: Vec<(String, String)> = sqlx::query_as("select token, league from kalshi_league_tokens")
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("select token, league from kalshi_league_tokens")
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Upserts discovered game series. A row an operator wrote is never overwritten; a row whose
 /// league, kind and title are unchanged keeps its `updated_at` (which would trigger a relink).
-pub async fn upsert_series(conn: &mut PgConnection, found: &[Discovered]) -> Result<u64, sqlx::Error> {
+pub async fn upsert_series(
+    conn: &mut PgConnection,
+    found: &[Discovered],
+) -> Result<u64, sqlx::Error> {
     if found.is_empty() {
         return Ok(0);
     }
@@ -100,7 +104,9 @@ pub async fn upsert_series(conn: &mut PgConnection, found: &[Discovered]) -> Res
 }
 
 /// Parses milestones; one that does not parse is set aside with its reason.
-pub fn parse_milestones(raw: Vec<Box<RawValue>>) -> (Vec<(MilestoneWire, Box<RawValue>)>, Vec<NewRejected>) {
+pub fn parse_milestones(
+    raw: Vec<Box<RawValue>>,
+) -> (Vec<(MilestoneWire, Box<RawValue>)>, Vec<NewRejected>) {
     let mut parsed = Vec::with_capacity(raw.len());
     let mut rejected = Vec::new();
     for record in raw {
@@ -182,10 +188,22 @@ mod tests {
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
         .collect();
         let found = |t: &str| classify(&series(t, "Sports"), &tokens).map(|d| (d.league, d.kind));
-        assert_eq!(found("KXNFLGAME"), Some(("football/nfl".into(), MarketKind::Moneyline)));
-        assert_eq!(found("KXNFLSPREAD"), Some(("football/nfl".into(), MarketKind::Spread)));
-        assert_eq!(found("KXNCAAFBGAME"), Some(("football/college-football".into(), MarketKind::Moneyline)));
-        assert_eq!(found("KXWNBATOTAL"), Some(("basketball/wnba".into(), MarketKind::Total)));
+        assert_eq!(
+            found("KXNFLGAME"),
+            Some(("football/nfl".into(), MarketKind::Moneyline))
+        );
+        assert_eq!(
+            found("KXNFLSPREAD"),
+            Some(("football/nfl".into(), MarketKind::Spread))
+        );
+        assert_eq!(
+            found("KXNCAAFBGAME"),
+            Some(("football/college-football".into(), MarketKind::Moneyline))
+        );
+        assert_eq!(
+            found("KXWNBATOTAL"),
+            Some(("basketball/wnba".into(), MarketKind::Total))
+        );
         assert_eq!(found("KXNFL1HSPREAD"), None);
         assert_eq!(found("KXNFLMVP"), None);
         assert_eq!(found("KXEPLGAME"), None);

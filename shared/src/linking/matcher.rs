@@ -218,7 +218,9 @@ impl AliasBook {
 
     /// Whether `code` has no alias row in `league` (so a resolution of it is to be learned).
     pub fn is_unrecorded(&self, league: &str, code: &str) -> bool {
-        !self.rows.contains_key(&(league.to_owned(), code.to_owned()))
+        !self
+            .rows
+            .contains_key(&(league.to_owned(), code.to_owned()))
     }
 }
 
@@ -263,13 +265,28 @@ pub struct Check {
 
 impl Check {
     fn passed(check: &'static str, detail: String) -> Self {
-        Self { check, ok: true, severity: "info", detail }
+        Self {
+            check,
+            ok: true,
+            severity: "info",
+            detail,
+        }
     }
     fn warning(check: &'static str, detail: String) -> Self {
-        Self { check, ok: false, severity: "warning", detail }
+        Self {
+            check,
+            ok: false,
+            severity: "warning",
+            detail,
+        }
     }
     fn error(check: &'static str, detail: String) -> Self {
-        Self { check, ok: false, severity: "error", detail }
+        Self {
+            check,
+            ok: false,
+            severity: "error",
+            detail,
+        }
     }
 }
 
@@ -320,7 +337,7 @@ enum Outcome {
         reason: String,
     },
     Game {
-        game: GameFacts,
+        game: Box<GameFacts>,
         /// Kalshi code -> ESPN team id, for the two teams.
         codes: [(String, String); 2],
         alias_known_since: Option<DateTime<Utc>>,
@@ -471,22 +488,33 @@ fn match_game(
     }
     evidence.insert(
         "candidates".into(),
-        Value::Array(pool.iter().chain(candidates.iter().filter(|_| makeup)).map(|g| g.evidence()).collect()),
+        Value::Array(
+            pool.iter()
+                .chain(candidates.iter().filter(|_| makeup))
+                .map(|g| g.evidence())
+                .collect(),
+        ),
     );
     if widened {
         evidence.insert("widened_to_adjacent_days".into(), json!(true));
     }
 
     // 3. Kalshi's start (ticker HHMM, else the milestone's) must be within 90 minutes.
-    let kalshi_start = t
-        .start
-        .map(|s| (s, "ticker"))
-        .or_else(|| event.milestone.as_ref().and_then(|m| m.start_date).map(|s| (s, "milestone")));
+    let kalshi_start = t.start.map(|s| (s, "ticker")).or_else(|| {
+        event
+            .milestone
+            .as_ref()
+            .and_then(|m| m.start_date)
+            .map(|s| (s, "milestone"))
+    });
     if let (Some((start, from)), false) = (kalshi_start, makeup) {
         evidence.insert("kalshi_start".into(), json!({"at": start, "from": from}));
         let tolerance = Duration::minutes(START_TOLERANCE_MINUTES);
         let before = candidates.len();
-        candidates.retain(|g| g.scheduled_start.is_some_and(|s| (s - start).abs() <= tolerance));
+        candidates.retain(|g| {
+            g.scheduled_start
+                .is_some_and(|s| (s - start).abs() <= tolerance)
+        });
         if before > 0 && candidates.is_empty() {
             return Outcome::Unlinked {
                 status: LinkStatus::Unmatched,
@@ -561,15 +589,24 @@ fn match_game(
         if let Some(ms) = m.start_date {
             let minutes = (ms - s).num_minutes().abs();
             checks.push(if minutes <= START_TOLERANCE_MINUTES {
-                Check::passed("milestone_start", format!("milestone starts {minutes} min from ESPN's start"))
+                Check::passed(
+                    "milestone_start",
+                    format!("milestone starts {minutes} min from ESPN's start"),
+                )
             } else {
-                Check::warning("milestone_start", format!("milestone starts {minutes} min from ESPN's start"))
+                Check::warning(
+                    "milestone_start",
+                    format!("milestone starts {minutes} min from ESPN's start"),
+                )
             });
         }
     }
-    let alias_known_since = [away.known_since, home.known_since].into_iter().flatten().max();
+    let alias_known_since = [away.known_since, home.known_since]
+        .into_iter()
+        .flatten()
+        .max();
     Outcome::Game {
-        game,
+        game: Box::new(game),
         codes: [
             (away_code.to_owned(), away.team_id),
             (home_code.to_owned(), home.team_id),
@@ -631,14 +668,23 @@ fn market_row(
             row.status = *status;
             row.reason = reason.clone();
         }
-        Outcome::Game { game, codes, alias_known_since, checks } => {
+        Outcome::Game {
+            game,
+            codes,
+            alias_known_since,
+            checks,
+        } => {
             evidence.insert("game".into(), game.evidence());
             row.checks = checks.clone();
-            row.knowable_at = [Some(market.first_seen_at), Some(game.first_seen_at), *alias_known_since]
-                .into_iter()
-                .flatten()
-                .max()
-                .unwrap_or(market.first_seen_at);
+            row.knowable_at = [
+                Some(market.first_seen_at),
+                Some(game.first_seen_at),
+                *alias_known_since,
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(market.first_seen_at);
             orient(&mut row, event, market, game, codes);
         }
     }
@@ -690,7 +736,10 @@ fn orient(
         if check.ok {
             row.status = LinkStatus::Verified;
             row.reason = format!("{}; settlement agrees with ESPN's final", row.reason);
-            row.verified_at = [market.determined_at, game.final_seen_at].into_iter().flatten().max();
+            row.verified_at = [market.determined_at, game.final_seen_at]
+                .into_iter()
+                .flatten()
+                .max();
         }
         row.checks.push(check);
     }
@@ -706,18 +755,35 @@ fn settlement_check(row: &LinkRow, market: &MarketFacts, game: &GameFacts) -> Op
     let (home, away) = game.final_score()?;
     let (expected_yes, what) = match (row.kind, row.yes_side) {
         (MarketKind::Moneyline, Some(side)) => {
-            let (mine, theirs) = if side == YesSide::Home { (home, away) } else { (away, home) };
-            (mine > theirs, format!("ESPN final {home}-{away} (home-away)"))
+            let (mine, theirs) = if side == YesSide::Home {
+                (home, away)
+            } else {
+                (away, home)
+            };
+            (
+                mine > theirs,
+                format!("ESPN final {home}-{away} (home-away)"),
+            )
         }
         (MarketKind::Spread, Some(side @ (YesSide::Home | YesSide::Away))) => {
             let line = row.line?;
-            let margin = if side == YesSide::Home { home - away } else { away - home };
-            (Decimal::from(margin) > line, format!("margin {margin} against line {line}"))
+            let margin = if side == YesSide::Home {
+                home - away
+            } else {
+                away - home
+            };
+            (
+                Decimal::from(margin) > line,
+                format!("margin {margin} against line {line}"),
+            )
         }
         (MarketKind::Total, _) => {
             let line = row.line?;
             let total = home + away;
-            (Decimal::from(total) > line, format!("total {total} against line {line}"))
+            (
+                Decimal::from(total) > line,
+                format!("total {total} against line {line}"),
+            )
         }
         _ => return None,
     };
@@ -727,7 +793,10 @@ fn settlement_check(row: &LinkRow, market: &MarketFacts, game: &GameFacts) -> Op
     } else {
         Check::error(
             "settlement",
-            format!("resolved {result} but {what} says {}", if expected_yes { "YES" } else { "NO" }),
+            format!(
+                "resolved {result} but {what} says {}",
+                if expected_yes { "YES" } else { "NO" }
+            ),
         )
     })
 }
@@ -741,7 +810,13 @@ fn check_moneylines(event: &EventInput, game: &GameFacts, rows: &mut [LinkRow]) 
     let home = sides.iter().filter(|s| **s == YesSide::Home).count();
     let away = sides.iter().filter(|s| **s == YesSide::Away).count();
     let check = match (home, away) {
-        (1, 1) => Check::passed("moneylines_cover_both", format!("one market each for {} and {}", game.home_team_id, game.away_team_id)),
+        (1, 1) => Check::passed(
+            "moneylines_cover_both",
+            format!(
+                "one market each for {} and {}",
+                game.home_team_id, game.away_team_id
+            ),
+        ),
         (h, a) if h > 1 || a > 1 => Check::error(
             "moneylines_cover_both",
             format!("{h} markets say YES = home and {a} say YES = away"),

@@ -119,7 +119,9 @@ async fn link(
             .await?
             .map(|w| w - Duration::minutes(WATERMARK_OVERLAP_MINUTES))
     };
-    let series = repo::game_series(pool).await.context("reading game series")?;
+    let series = repo::game_series(pool)
+        .await
+        .context("reading game series")?;
     let events = repo::events_to_link(pool, since, MAKEUP_WINDOW_DAYS)
         .await
         .context("finding events to link")?;
@@ -144,7 +146,8 @@ async fn link_batch(
     let mut inputs = Vec::with_capacity(events.len());
     for event in &events {
         let series_ticker = event.split('-').next().unwrap_or_default();
-        let (Some(found), Some(markets)) = (series.get(series_ticker), markets.remove(event)) else {
+        let (Some(found), Some(markets)) = (series.get(series_ticker), markets.remove(event))
+        else {
             continue;
         };
         inputs.push(EventInput {
@@ -172,7 +175,9 @@ async fn link_batch(
         .collect();
     let games = match (dates.iter().min(), dates.iter().max()) {
         (Some(first), Some(last)) => {
-            let from = (*first - Duration::days(2)).and_time(NaiveTime::MIN).and_utc();
+            let from = (*first - Duration::days(2))
+                .and_time(NaiveTime::MIN)
+                .and_utc();
             let until = (*last + Duration::days(MAKEUP_WINDOW_DAYS + 2))
                 .and_time(NaiveTime::MIN)
                 .and_utc();
@@ -192,7 +197,10 @@ async fn link_batch(
     stats.events += inputs.len() as u64;
     stats.markets += rows.len() as u64;
     for row in &rows {
-        *stats.statuses.entry(row.status.as_str().to_owned()).or_default() += 1;
+        *stats
+            .statuses
+            .entry(row.status.as_str().to_owned())
+            .or_default() += 1;
     }
     stats.flagged += rows.iter().filter(|r| r.flagged).count() as u64;
 

@@ -12,7 +12,10 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
 
-use super::matcher::{AliasBook, AliasRow, GameFacts, GameIndex, LearnedAlias, LinkRow, MarketFacts, MilestoneFacts, MATCHER_VERSION};
+use super::matcher::{
+    AliasBook, AliasRow, GameFacts, GameIndex, LearnedAlias, LinkRow, MarketFacts, MilestoneFacts,
+    MATCHER_VERSION,
+};
 use crate::domain::MarketKind;
 use crate::espn::eastern_date;
 
@@ -289,7 +292,8 @@ pub async fn upsert_links(
     if rows.is_empty() {
         return Ok((Written::default(), Vec::new()));
     }
-    let col = |f: fn(&LinkRow) -> Option<String>| -> Vec<Option<String>> { rows.iter().map(f).collect() };
+    let col =
+        |f: fn(&LinkRow) -> Option<String>| -> Vec<Option<String>> { rows.iter().map(f).collect() };
     let tickers = col(|r| Some(r.ticker.clone()));
     let events = col(|r| Some(r.event_ticker.clone()));
     let series = col(|r| Some(r.series_ticker.clone()));

@@ -67,7 +67,8 @@ pub fn parse_event(event_ticker: &str) -> Result<GameTicker, NotAGame> {
         4 => {
             let (hhmm, after) = rest.split_at(4);
             rest = after;
-            let time = NaiveTime::parse_from_str(hhmm, "%H%M").map_err(|_| not(NotAGame::BadTime))?;
+            let time =
+                NaiveTime::parse_from_str(hhmm, "%H%M").map_err(|_| not(NotAGame::BadTime))?;
             Some(eastern_to_utc(date.and_time(time)))
         }
         _ => return Err(not(NotAGame::BadTime)),
@@ -119,10 +120,7 @@ pub fn market_suffix<'a>(market_ticker: &'a str, event_ticker: &str) -> Option<&
 /// The team code a moneyline or spread market's suffix names: its leading letters (`DET8` →
 /// `DET`). The digits are never read as the line; the line is the market's `floor_strike`.
 pub fn suffix_code(suffix: &str) -> Option<&str> {
-    let letters = suffix
-        .bytes()
-        .take_while(u8::is_ascii_uppercase)
-        .count();
+    let letters = suffix.bytes().take_while(u8::is_ascii_uppercase).count();
     (letters >= MIN_CODE).then(|| &suffix[..letters])
 }
 
@@ -156,7 +154,10 @@ mod tests {
         let t = parse_event("KXNFLGAME-25SEP08MINCHI").expect("game");
         assert_eq!(t.series, "KXNFLGAME");
         assert_eq!(t.date, date("2025-09-08"));
-        assert_eq!((t.teams.as_str(), t.start, t.game_number), ("MINCHI", None, None));
+        assert_eq!(
+            (t.teams.as_str(), t.start, t.game_number),
+            ("MINCHI", None, None)
+        );
 
         let t = parse_event("KXMLBGAME-26SEP041410DETCLEG1").expect("doubleheader");
         assert_eq!(t.date, date("2026-09-04"));
@@ -173,26 +174,47 @@ mod tests {
         let start = t.start.expect("start");
         assert_eq!(start.to_rfc3339(), "2026-07-30T02:10:00+00:00");
         assert_eq!(eastern_date(start), t.date);
-        assert_eq!(parse_event("KXWNBAGAME-26JUN01CONNNY").expect("wnba").teams, "CONNNY");
+        assert_eq!(
+            parse_event("KXWNBAGAME-26JUN01CONNNY").expect("wnba").teams,
+            "CONNNY"
+        );
     }
 
     #[test]
     fn non_game_tickers_say_why() {
         assert!(matches!(parse_event("KXNFLMVP"), Err(NotAGame::NoDash(_))));
-        assert!(matches!(parse_event("KXNFLWINS-DAL"), Err(NotAGame::NoDate(_))));
-        assert!(matches!(parse_event("KXNFLGAME-25XYZ08MINCHI"), Err(NotAGame::NoDate(_))));
-        assert!(matches!(parse_event("KXNFLGAME-25SEP0812MINCHI"), Err(NotAGame::BadTime(_))));
-        assert!(matches!(parse_event("KXNFLGAME-25SEP08MIN"), Err(NotAGame::TeamBlock(_, 3))));
+        assert!(matches!(
+            parse_event("KXNFLWINS-DAL"),
+            Err(NotAGame::NoDate(_))
+        ));
+        assert!(matches!(
+            parse_event("KXNFLGAME-25XYZ08MINCHI"),
+            Err(NotAGame::NoDate(_))
+        ));
+        assert!(matches!(
+            parse_event("KXNFLGAME-25SEP0812MINCHI"),
+            Err(NotAGame::BadTime(_))
+        ));
+        assert!(matches!(
+            parse_event("KXNFLGAME-25SEP08MIN"),
+            Err(NotAGame::TeamBlock(_, 3))
+        ));
         assert!(matches!(
             parse_event("KXNFLGAME-25SEP08ABCDEFGHIJK"),
             Err(NotAGame::TeamBlock(_, 11))
         ));
-        assert!(matches!(parse_event("KXNFLGAME-25FEB30MINCHI"), Err(NotAGame::NoDate(_))));
+        assert!(matches!(
+            parse_event("KXNFLGAME-25FEB30MINCHI"),
+            Err(NotAGame::NoDate(_))
+        ));
     }
 
     #[test]
     fn team_blocks_split_into_codes_of_two_to_five() {
-        assert_eq!(splits("CONNNY"), vec![("CO", "NNNY"), ("CON", "NNY"), ("CONN", "NY")]);
+        assert_eq!(
+            splits("CONNNY"),
+            vec![("CO", "NNNY"), ("CON", "NNY"), ("CONN", "NY")]
+        );
         assert_eq!(splits("VGKLA"), vec![("VG", "KLA"), ("VGK", "LA")]);
         assert_eq!(splits("NYLA"), vec![("NY", "LA")]);
         assert_eq!(splits("ABCDEFGHIJ"), vec![("ABCDE", "FGHIJ")]);
@@ -205,7 +227,10 @@ mod tests {
         assert_eq!(suffix, "DET8");
         assert_eq!(suffix_code(suffix), Some("DET"));
         assert_eq!(suffix_code("37"), None);
-        assert_eq!(market_suffix("KXNFLGAME-25SEP08MINCHI-MIN", "KXNFLGAME-25SEP08MINCHI"), Some("MIN"));
+        assert_eq!(
+            market_suffix("KXNFLGAME-25SEP08MINCHI-MIN", "KXNFLGAME-25SEP08MINCHI"),
+            Some("MIN")
+        );
         assert_eq!(market_suffix("OTHER-1", "KXNFLGAME-25SEP08MINCHI"), None);
     }
 

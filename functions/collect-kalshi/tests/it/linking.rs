@@ -59,13 +59,31 @@ impl World {
     }
 
     async fn kalshi_pass(&self, event: Value) -> Summary {
-        completed(invoke(&self.collect_kalshi, &self.db.pool, event, Trigger::Manual, None).await)
+        completed(
+            invoke(
+                &self.collect_kalshi,
+                &self.db.pool,
+                event,
+                Trigger::Manual,
+                None,
+            )
+            .await,
+        )
     }
 
     /// One ESPN pass over `league` (no game is live, so it is one pass).
     async fn espn_pass(&self, league: &str) -> Summary {
         let event = json!({"leagues": [league], "date": "20261122", "max_seconds": 5});
-        completed(invoke(&self.collect_espn, &self.db.pool, event, Trigger::Manual, None).await)
+        completed(
+            invoke(
+                &self.collect_espn,
+                &self.db.pool,
+                event,
+                Trigger::Manual,
+                None,
+            )
+            .await,
+        )
     }
 
     /// Kalshi first, then ESPN: the usual order within five minutes.
@@ -99,17 +117,23 @@ impl World {
 
     /// `(ticker, xmin, updated_at)` of every link: what a rewrite would change.
     async fn versions(&self) -> Vec<(String, String, String)> {
-        sqlx::query_as("select ticker, xmin::text, updated_at::text from game_links order by ticker")
-            .fetch_all(&self.db.pool)
-            .await
-            .expect("versions")
+        sqlx::query_as(
+            "select ticker, xmin::text, updated_at::text from game_links order by ticker",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .expect("versions")
     }
 }
 
 fn completed(report: Report) -> Summary {
     match report {
         Report::Completed(summary) => {
-            assert_eq!(summary.status, precog::db::runs::RunStatus::Ok, "{summary:?}");
+            assert_eq!(
+                summary.status,
+                precog::db::runs::RunStatus::Ok,
+                "{summary:?}"
+            );
             summary
         }
         other => panic!("expected a completed run, got {other:?}"),
@@ -185,8 +209,15 @@ async fn a_monday_night_ticker_matches_by_its_eastern_date_the_game_at_00_15z_ne
     );
 
     let kalshi = w.kalshi_pass(json!({})).await;
-    assert_eq!(w.link(&format!("{event}-MIN")).await.status, "unmatched", "no games yet");
-    assert_eq!(kalshi.details["linking"]["statuses"]["unmatched"], 2, "{kalshi:?}");
+    assert_eq!(
+        w.link(&format!("{event}-MIN")).await.status,
+        "unmatched",
+        "no games yet"
+    );
+    assert_eq!(
+        kalshi.details["linking"]["statuses"]["unmatched"], 2,
+        "{kalshi:?}"
+    );
     let espn = w.espn_pass(NFL).await;
     assert_eq!(espn.details["linking"]["links_updated"], 2, "{espn:?}");
 
@@ -195,10 +226,23 @@ async fn a_monday_night_ticker_matches_by_its_eastern_date_the_game_at_00_15z_ne
     assert_eq!(min.status, "matched", "{min:?}");
     assert_eq!(min.game.as_deref(), Some("401772510"));
     assert_eq!(min.event_date.as_deref(), Some("2025-09-08"));
-    assert_eq!((min.yes_side.as_deref(), chi.yes_side.as_deref()), (Some("away"), Some("home")));
-    assert_eq!(min.evidence["milestone"]["id"], "ms-1", "{:?}", min.evidence);
-    assert_eq!(min.check("milestone_start").map(|c| c["ok"].clone()), Some(json!(true)));
-    assert_eq!(min.check("moneylines_cover_both").map(|c| c["ok"].clone()), Some(json!(true)));
+    assert_eq!(
+        (min.yes_side.as_deref(), chi.yes_side.as_deref()),
+        (Some("away"), Some("home"))
+    );
+    assert_eq!(
+        min.evidence["milestone"]["id"], "ms-1",
+        "{:?}",
+        min.evidence
+    );
+    assert_eq!(
+        min.check("milestone_start").map(|c| c["ok"].clone()),
+        Some(json!(true))
+    );
+    assert_eq!(
+        min.check("moneylines_cover_both").map(|c| c["ok"].clone()),
+        Some(json!(true))
+    );
 }
 
 #[tokio::test]
@@ -209,14 +253,28 @@ async fn jac_is_jacksonville_where_espn_says_jax() {
     w.kalshi.add_markets(moneylines(event, &["CLE", "JAC"]));
     w.espn.set_events(
         NFL,
-        vec![game("401800013", "2026-09-13T17:00Z", fake_espn::scheduled(), team("30", "JAX", "0"), team("5", "CLE", "0"), false)],
+        vec![game(
+            "401800013",
+            "2026-09-13T17:00Z",
+            fake_espn::scheduled(),
+            team("30", "JAX", "0"),
+            team("5", "CLE", "0"),
+            false,
+        )],
     );
     w.both(NFL).await;
 
     let jac = w.link(&format!("{event}-JAC")).await;
-    assert_eq!((jac.status.as_str(), jac.game.as_deref()), ("matched", Some("401800013")), "{jac:?}");
+    assert_eq!(
+        (jac.status.as_str(), jac.game.as_deref()),
+        ("matched", Some("401800013")),
+        "{jac:?}"
+    );
     assert_eq!(jac.yes_side.as_deref(), Some("home"));
-    assert_eq!(w.link(&format!("{event}-CLE")).await.yes_side.as_deref(), Some("away"));
+    assert_eq!(
+        w.link(&format!("{event}-CLE")).await.yes_side.as_deref(),
+        Some("away")
+    );
 }
 
 #[tokio::test]
@@ -228,7 +286,14 @@ async fn yes_on_alabama_at_missouri_is_away_from_espn_not_from_the_ticker() {
     w.kalshi.add_markets(moneylines(event, &["ALA", "MIZZ"]));
     w.espn.set_events(
         NCAAF,
-        vec![game("401752700", "2025-10-11T16:00Z", fake_espn::scheduled(), team("142", "MIZ", "0"), team("333", "ALA", "0"), false)],
+        vec![game(
+            "401752700",
+            "2025-10-11T16:00Z",
+            fake_espn::scheduled(),
+            team("142", "MIZ", "0"),
+            team("333", "ALA", "0"),
+            false,
+        )],
     );
     w.espn_pass(NCAAF).await;
     w.kalshi_pass(json!({})).await;
@@ -241,9 +306,20 @@ async fn yes_on_alabama_at_missouri_is_away_from_espn_not_from_the_ticker() {
     .expect("discovered series");
     assert_eq!(discovered, "discovered football/college-football moneyline");
     let ala = w.link(&format!("{event}-ALA")).await;
-    assert_eq!((ala.status.as_str(), ala.game.as_deref()), ("matched", Some("401752700")), "{ala:?}");
-    assert_eq!(ala.yes_side.as_deref(), Some("away"), "YES on ALA is the away team");
-    assert_eq!(w.link(&format!("{event}-MIZZ")).await.yes_side.as_deref(), Some("home"));
+    assert_eq!(
+        (ala.status.as_str(), ala.game.as_deref()),
+        ("matched", Some("401752700")),
+        "{ala:?}"
+    );
+    assert_eq!(
+        ala.yes_side.as_deref(),
+        Some("away"),
+        "YES on ALA is the away team"
+    );
+    assert_eq!(
+        w.link(&format!("{event}-MIZZ")).await.yes_side.as_deref(),
+        Some("home")
+    );
     // ALA is ESPN's own abbreviation, unique in the league: learned as an alias.
     let learned: i64 = sqlx::query_scalar(
         "select count(*) from team_aliases where source = 'learned' and code = 'ALA' and espn_team_id = '333'",
@@ -258,27 +334,58 @@ async fn yes_on_alabama_at_missouri_is_away_from_espn_not_from_the_ticker() {
 async fn doubleheader_games_go_by_g1_and_g2_and_without_a_suffix_are_ambiguous() {
     // Test 4: DET at CLE twice on 2026-09-04.
     let w = World::start().await;
-    for event in ["KXMLBGAME-26SEP04DETCLEG1", "KXMLBGAME-26SEP04DETCLEG2", "KXMLBGAME-26SEP04DETCLE"] {
+    for event in [
+        "KXMLBGAME-26SEP04DETCLEG1",
+        "KXMLBGAME-26SEP04DETCLEG2",
+        "KXMLBGAME-26SEP04DETCLE",
+    ] {
         w.kalshi.add_markets(moneylines(event, &["DET", "CLE"]));
     }
     w.espn.set_events(
         MLB,
         vec![
-            game("401900002", "2026-09-04T23:10Z", fake_espn::scheduled(), team("5", "CLE", "0"), team("6", "DET", "0"), false),
-            game("401900001", "2026-09-04T17:10Z", fake_espn::scheduled(), team("5", "CLE", "0"), team("6", "DET", "0"), false),
+            game(
+                "401900002",
+                "2026-09-04T23:10Z",
+                fake_espn::scheduled(),
+                team("5", "CLE", "0"),
+                team("6", "DET", "0"),
+                false,
+            ),
+            game(
+                "401900001",
+                "2026-09-04T17:10Z",
+                fake_espn::scheduled(),
+                team("5", "CLE", "0"),
+                team("6", "DET", "0"),
+                false,
+            ),
         ],
     );
     w.both(MLB).await;
 
     let g1 = w.link("KXMLBGAME-26SEP04DETCLEG1-DET").await;
     let g2 = w.link("KXMLBGAME-26SEP04DETCLEG2-CLE").await;
-    assert_eq!((g1.status.as_str(), g1.game.as_deref()), ("matched", Some("401900001")), "{g1:?}");
-    assert_eq!((g2.status.as_str(), g2.game.as_deref()), ("matched", Some("401900002")), "{g2:?}");
+    assert_eq!(
+        (g1.status.as_str(), g1.game.as_deref()),
+        ("matched", Some("401900001")),
+        "{g1:?}"
+    );
+    assert_eq!(
+        (g2.status.as_str(), g2.game.as_deref()),
+        ("matched", Some("401900002")),
+        "{g2:?}"
+    );
     assert_eq!(g2.yes_side.as_deref(), Some("home"));
     let plain = w.link("KXMLBGAME-26SEP04DETCLE-DET").await;
     assert_eq!(plain.status, "ambiguous", "{plain:?}");
     assert_eq!(plain.game, None);
-    assert_eq!(plain.evidence["candidates"].as_array().map(Vec::len), Some(2), "{:?}", plain.evidence);
+    assert_eq!(
+        plain.evidence["candidates"].as_array().map(Vec::len),
+        Some(2),
+        "{:?}",
+        plain.evidence
+    );
 }
 
 #[tokio::test]
@@ -287,77 +394,185 @@ async fn a_postponed_game_stays_unmatched_until_its_makeup_game_appears() {
     let w = World::start().await;
     let event = "KXMLBGAME-26JUL20NYYBOS";
     w.kalshi.add_markets(moneylines(event, &["NYY", "BOS"]));
-    let postponed = game("401910001", "2026-07-20T23:10Z", fake_espn::postponed(), team("2", "BOS", "0"), team("10", "NYY", "0"), false);
+    let postponed = game(
+        "401910001",
+        "2026-07-20T23:10Z",
+        fake_espn::postponed(),
+        team("2", "BOS", "0"),
+        team("10", "NYY", "0"),
+        false,
+    );
     w.espn.set_events(MLB, vec![postponed.clone()]);
     w.both(MLB).await;
 
     let before = w.link(&format!("{event}-NYY")).await;
-    assert_eq!((before.status.as_str(), before.game.as_deref()), ("unmatched", None), "{before:?}");
+    assert_eq!(
+        (before.status.as_str(), before.game.as_deref()),
+        ("unmatched", None),
+        "{before:?}"
+    );
     assert!(before.reason.contains("postponed"), "{}", before.reason);
 
-    let makeup = game("401910077", "2026-07-21T17:05Z", fake_espn::scheduled(), team("2", "BOS", "0"), team("10", "NYY", "0"), false);
+    let makeup = game(
+        "401910077",
+        "2026-07-21T17:05Z",
+        fake_espn::scheduled(),
+        team("2", "BOS", "0"),
+        team("10", "NYY", "0"),
+        false,
+    );
     w.espn.set_events(MLB, vec![postponed, makeup]);
     w.espn_pass(MLB).await;
 
     let after = w.link(&format!("{event}-NYY")).await;
-    assert_eq!((after.status.as_str(), after.game.as_deref()), ("matched", Some("401910077")), "{after:?}");
+    assert_eq!(
+        (after.status.as_str(), after.game.as_deref()),
+        ("matched", Some("401910077")),
+        "{after:?}"
+    );
     assert_eq!(after.yes_side.as_deref(), Some("away"));
-    assert_eq!(after.check("makeup_game").map(|c| c["severity"].clone()), Some(json!("warning")));
+    assert_eq!(
+        after.check("makeup_game").map(|c| c["severity"].clone()),
+        Some(json!("warning"))
+    );
 }
 
 #[tokio::test]
 async fn team_blocks_split_by_known_codes_of_different_widths() {
     // Test 6: CONNNY is CONN + NY (4+2), VGKLA is VGK + LA (3+2).
     let w = World::start().await;
-    w.kalshi.add_markets(moneylines("KXWNBAGAME-26JUN01CONNNY", &["CONN", "NY"]));
-    w.kalshi.add_markets(moneylines("KXNHLGAME-26JAN10VGKLA", &["VGK", "LA"]));
+    w.kalshi
+        .add_markets(moneylines("KXWNBAGAME-26JUN01CONNNY", &["CONN", "NY"]));
+    w.kalshi
+        .add_markets(moneylines("KXNHLGAME-26JAN10VGKLA", &["VGK", "LA"]));
     w.espn.set_events(
         WNBA,
-        vec![game("401920001", "2026-06-01T23:00Z", fake_espn::scheduled(), team("9", "NY", "0"), team("18", "CONN", "0"), false)],
+        vec![game(
+            "401920001",
+            "2026-06-01T23:00Z",
+            fake_espn::scheduled(),
+            team("9", "NY", "0"),
+            team("18", "CONN", "0"),
+            false,
+        )],
     );
     w.espn.set_events(
         NHL,
-        vec![game("401930001", "2026-01-11T03:30Z", fake_espn::scheduled(), team("8", "LA", "0"), team("37", "VGK", "0"), false)],
+        vec![game(
+            "401930001",
+            "2026-01-11T03:30Z",
+            fake_espn::scheduled(),
+            team("8", "LA", "0"),
+            team("37", "VGK", "0"),
+            false,
+        )],
     );
     w.kalshi_pass(json!({})).await;
     w.espn_pass(WNBA).await;
     w.espn_pass(NHL).await;
 
     let conn = w.link("KXWNBAGAME-26JUN01CONNNY-CONN").await;
-    assert_eq!((conn.status.as_str(), conn.game.as_deref(), conn.yes_side.as_deref()), ("matched", Some("401920001"), Some("away")), "{conn:?}");
-    assert_eq!(w.link("KXWNBAGAME-26JUN01CONNNY-NY").await.yes_side.as_deref(), Some("home"));
+    assert_eq!(
+        (
+            conn.status.as_str(),
+            conn.game.as_deref(),
+            conn.yes_side.as_deref()
+        ),
+        ("matched", Some("401920001"), Some("away")),
+        "{conn:?}"
+    );
+    assert_eq!(
+        w.link("KXWNBAGAME-26JUN01CONNNY-NY")
+            .await
+            .yes_side
+            .as_deref(),
+        Some("home")
+    );
     // 03:30Z on 11 January is 22:30 EST on the 10th: the ticker's date.
     let vgk = w.link("KXNHLGAME-26JAN10VGKLA-VGK").await;
-    assert_eq!((vgk.status.as_str(), vgk.game.as_deref(), vgk.yes_side.as_deref()), ("matched", Some("401930001"), Some("away")), "{vgk:?}");
-    assert_eq!(w.link("KXNHLGAME-26JAN10VGKLA-LA").await.yes_side.as_deref(), Some("home"));
+    assert_eq!(
+        (
+            vgk.status.as_str(),
+            vgk.game.as_deref(),
+            vgk.yes_side.as_deref()
+        ),
+        ("matched", Some("401930001"), Some("away")),
+        "{vgk:?}"
+    );
+    assert_eq!(
+        w.link("KXNHLGAME-26JAN10VGKLA-LA")
+            .await
+            .yes_side
+            .as_deref(),
+        Some("home")
+    );
 }
 
 #[tokio::test]
 async fn la_is_the_rams_in_the_nfl_and_the_kings_in_the_nhl() {
     // Test 7: KXNFLGAME-25DEC07LAARI (Rams at Cardinals; ESPN says LAR) and an NHL LA game.
     let w = World::start().await;
-    w.kalshi.add_markets(moneylines("KXNFLGAME-25DEC07LAARI", &["LA", "ARI"]));
-    w.kalshi.add_markets(moneylines("KXNHLGAME-25DEC07LAANA", &["LA", "ANA"]));
+    w.kalshi
+        .add_markets(moneylines("KXNFLGAME-25DEC07LAARI", &["LA", "ARI"]));
+    w.kalshi
+        .add_markets(moneylines("KXNHLGAME-25DEC07LAANA", &["LA", "ANA"]));
     w.espn.set_events(
         NFL,
         vec![
-            game("401780001", "2025-12-07T21:25Z", fake_espn::scheduled(), team("22", "ARI", "0"), team("14", "LAR", "0"), false),
+            game(
+                "401780001",
+                "2025-12-07T21:25Z",
+                fake_espn::scheduled(),
+                team("22", "ARI", "0"),
+                team("14", "LAR", "0"),
+                false,
+            ),
             // The Chargers play the same day: LA must not be read as them.
-            game("401780002", "2025-12-07T18:00Z", fake_espn::scheduled(), team("24", "LAC", "0"), team("22", "ARI", "0"), false),
+            game(
+                "401780002",
+                "2025-12-07T18:00Z",
+                fake_espn::scheduled(),
+                team("24", "LAC", "0"),
+                team("22", "ARI", "0"),
+                false,
+            ),
         ],
     );
     w.espn.set_events(
         NHL,
-        vec![game("401940001", "2025-12-08T03:00Z", fake_espn::scheduled(), team("25", "ANA", "0"), team("8", "LA", "0"), false)],
+        vec![game(
+            "401940001",
+            "2025-12-08T03:00Z",
+            fake_espn::scheduled(),
+            team("25", "ANA", "0"),
+            team("8", "LA", "0"),
+            false,
+        )],
     );
     w.kalshi_pass(json!({})).await;
     w.espn_pass(NFL).await;
     w.espn_pass(NHL).await;
 
     let rams = w.link("KXNFLGAME-25DEC07LAARI-LA").await;
-    assert_eq!((rams.status.as_str(), rams.game.as_deref(), rams.yes_side.as_deref()), ("matched", Some("401780001"), Some("away")), "{rams:?}");
+    assert_eq!(
+        (
+            rams.status.as_str(),
+            rams.game.as_deref(),
+            rams.yes_side.as_deref()
+        ),
+        ("matched", Some("401780001"), Some("away")),
+        "{rams:?}"
+    );
     let kings = w.link("KXNHLGAME-25DEC07LAANA-LA").await;
-    assert_eq!((kings.status.as_str(), kings.game.as_deref(), kings.yes_side.as_deref()), ("matched", Some("401940001"), Some("away")), "{kings:?}");
+    assert_eq!(
+        (
+            kings.status.as_str(),
+            kings.game.as_deref(),
+            kings.yes_side.as_deref()
+        ),
+        ("matched", Some("401940001"), Some("away")),
+        "{kings:?}"
+    );
 }
 
 #[tokio::test]
@@ -368,37 +583,80 @@ async fn at_a_neutral_site_espn_decides_the_side_and_the_order_only_warns() {
     w.kalshi.add_markets(moneylines(event, &["MIN", "CLE"]));
     w.espn.set_events(
         NFL,
-        vec![game("401800101", "2026-10-11T13:30Z", fake_espn::scheduled(), team("16", "MIN", "0"), team("5", "CLE", "0"), true)],
+        vec![game(
+            "401800101",
+            "2026-10-11T13:30Z",
+            fake_espn::scheduled(),
+            team("16", "MIN", "0"),
+            team("5", "CLE", "0"),
+            true,
+        )],
     );
     w.both(NFL).await;
 
     let min = w.link(&format!("{event}-MIN")).await;
-    assert_eq!((min.status.as_str(), min.yes_side.as_deref()), ("matched", Some("home")), "{min:?}");
+    assert_eq!(
+        (min.status.as_str(), min.yes_side.as_deref()),
+        ("matched", Some("home")),
+        "{min:?}"
+    );
     let order = min.check("away_first").expect("away_first check");
-    assert_eq!((order["ok"].clone(), order["severity"].clone()), (json!(false), json!("warning")));
+    assert_eq!(
+        (order["ok"].clone(), order["severity"].clone()),
+        (json!(false), json!("warning"))
+    );
     assert!(!min.flagged, "a neutral site is not an error");
-    assert_eq!(w.link(&format!("{event}-CLE")).await.yes_side.as_deref(), Some("away"));
+    assert_eq!(
+        w.link(&format!("{event}-CLE")).await.yes_side.as_deref(),
+        Some("away")
+    );
 }
 
 #[tokio::test]
 async fn the_same_two_teams_on_consecutive_days_each_get_their_own_game() {
     // Test 9: SEA at LAD on 21 and 22 July; both start at 02:10Z the next UTC day.
     let w = World::start().await;
-    w.kalshi.add_markets(moneylines("KXMLBGAME-26JUL21SEALAD", &["SEA", "LAD"]));
-    w.kalshi.add_markets(moneylines("KXMLBGAME-26JUL22SEALAD", &["SEA", "LAD"]));
+    w.kalshi
+        .add_markets(moneylines("KXMLBGAME-26JUL21SEALAD", &["SEA", "LAD"]));
+    w.kalshi
+        .add_markets(moneylines("KXMLBGAME-26JUL22SEALAD", &["SEA", "LAD"]));
     w.espn.set_events(
         MLB,
         vec![
-            game("401950021", "2026-07-22T02:10Z", fake_espn::scheduled(), team("19", "LAD", "0"), team("12", "SEA", "0"), false),
-            game("401950022", "2026-07-23T02:10Z", fake_espn::scheduled(), team("19", "LAD", "0"), team("12", "SEA", "0"), false),
+            game(
+                "401950021",
+                "2026-07-22T02:10Z",
+                fake_espn::scheduled(),
+                team("19", "LAD", "0"),
+                team("12", "SEA", "0"),
+                false,
+            ),
+            game(
+                "401950022",
+                "2026-07-23T02:10Z",
+                fake_espn::scheduled(),
+                team("19", "LAD", "0"),
+                team("12", "SEA", "0"),
+                false,
+            ),
         ],
     );
     w.both(MLB).await;
 
-    assert_eq!(w.link("KXMLBGAME-26JUL21SEALAD-SEA").await.game.as_deref(), Some("401950021"));
-    assert_eq!(w.link("KXMLBGAME-26JUL22SEALAD-SEA").await.game.as_deref(), Some("401950022"));
+    assert_eq!(
+        w.link("KXMLBGAME-26JUL21SEALAD-SEA").await.game.as_deref(),
+        Some("401950021")
+    );
+    assert_eq!(
+        w.link("KXMLBGAME-26JUL22SEALAD-SEA").await.game.as_deref(),
+        Some("401950022")
+    );
     let evidence = w.link("KXMLBGAME-26JUL22SEALAD-LAD").await.evidence;
-    assert_eq!(evidence["candidates"].as_array().map(Vec::len), Some(1), "no ±1 day widening when the day has a game: {evidence}");
+    assert_eq!(
+        evidence["candidates"].as_array().map(Vec::len),
+        Some(1),
+        "no ±1 day widening when the day has a game: {evidence}"
+    );
 }
 
 #[tokio::test]
@@ -410,14 +668,33 @@ async fn settlement_that_agrees_verifies_and_one_that_disagrees_is_flagged_not_v
     w.kalshi.add_markets(moneylines(wrong, &["GB", "CLE"]));
     w.kalshi.add_markets(moneylines(right, &["MIN", "CHI"]));
     // A spread and a void market on the same game.
-    let mut spread = market_json("KXNFLSPREAD-25SEP08MINCHI-CHI2", "KXNFLSPREAD-25SEP08MINCHI", "0.4000", "0.4100");
+    let mut spread = market_json(
+        "KXNFLSPREAD-25SEP08MINCHI-CHI2",
+        "KXNFLSPREAD-25SEP08MINCHI",
+        "0.4000",
+        "0.4100",
+    );
     spread["floor_strike"] = json!(2.5);
     w.kalshi.add_markets(vec![spread]);
     w.espn.set_events(
         NFL,
         vec![
-            game("401772600", "2025-09-21T17:00Z", fake_espn::final_(false), team("5", "CLE", "10"), team("9", "GB", "13"), false),
-            game("401772510", "2025-09-09T00:15Z", fake_espn::final_(false), team("3", "CHI", "27"), team("16", "MIN", "24"), false),
+            game(
+                "401772600",
+                "2025-09-21T17:00Z",
+                fake_espn::final_(false),
+                team("5", "CLE", "10"),
+                team("9", "GB", "13"),
+                false,
+            ),
+            game(
+                "401772510",
+                "2025-09-09T00:15Z",
+                fake_espn::final_(false),
+                team("3", "CHI", "27"),
+                team("16", "MIN", "24"),
+                false,
+            ),
         ],
     );
     w.both(NFL).await;
@@ -437,16 +714,38 @@ async fn settlement_that_agrees_verifies_and_one_that_disagrees_is_flagged_not_v
     assert_eq!(summary.details["linking"]["flagged"], 2, "{summary:?}");
 
     let cle = w.link(&format!("{wrong}-CLE")).await;
-    assert_eq!(cle.status, "matched", "a disagreement is never verified: {cle:?}");
+    assert_eq!(
+        cle.status, "matched",
+        "a disagreement is never verified: {cle:?}"
+    );
     assert!(cle.flagged);
     let settlement = cle.check("settlement").expect("settlement check");
-    assert_eq!((settlement["ok"].clone(), settlement["severity"].clone()), (json!(false), json!("error")));
-    assert_eq!(cle.yes_side.as_deref(), Some("home"), "the side is not flipped by the check");
+    assert_eq!(
+        (settlement["ok"].clone(), settlement["severity"].clone()),
+        (json!(false), json!("error"))
+    );
+    assert_eq!(
+        cle.yes_side.as_deref(),
+        Some("home"),
+        "the side is not flipped by the check"
+    );
     let chi = w.link(&format!("{right}-CHI")).await;
-    assert_eq!((chi.status.as_str(), chi.flagged), ("verified", false), "{chi:?}");
+    assert_eq!(
+        (chi.status.as_str(), chi.flagged),
+        ("verified", false),
+        "{chi:?}"
+    );
     // CHI by 3 covers 2.5: the spread's YES is right, its line from floor_strike.
     let spread = w.link("KXNFLSPREAD-25SEP08MINCHI-CHI2").await;
-    assert_eq!((spread.status.as_str(), spread.line.as_deref(), spread.yes_side.as_deref()), ("verified", Some("2.5"), Some("home")), "{spread:?}");
+    assert_eq!(
+        (
+            spread.status.as_str(),
+            spread.line.as_deref(),
+            spread.yes_side.as_deref()
+        ),
+        ("verified", Some("2.5"), Some("home")),
+        "{spread:?}"
+    );
 }
 
 #[tokio::test]
@@ -454,37 +753,74 @@ async fn a_voided_market_is_cancelled_and_other_series_are_left_alone() {
     let w = World::start().await;
     let event = "KXNFLGAME-26SEP13CLEJAC";
     w.kalshi.add_markets(moneylines(event, &["CLE", "JAC"]));
-    w.kalshi.add_markets(vec![market_json("KXNFLMVP-26-JALLEN", "KXNFLMVP-26", "0.2000", "0.2100")]);
-    w.kalshi.add_markets(vec![market_json("KXNFLGAME-FUTURES-X", "KXNFLGAME-FUTURES", "0.2000", "0.2100")]);
+    w.kalshi.add_markets(vec![market_json(
+        "KXNFLMVP-26-JALLEN",
+        "KXNFLMVP-26",
+        "0.2000",
+        "0.2100",
+    )]);
+    w.kalshi.add_markets(vec![market_json(
+        "KXNFLGAME-FUTURES-X",
+        "KXNFLGAME-FUTURES",
+        "0.2000",
+        "0.2100",
+    )]);
     w.both(NFL).await;
-    w.kalshi.set_field(&format!("{event}-CLE"), "status", json!("finalized"));
-    w.kalshi.set_field(&format!("{event}-CLE"), "result", json!("void"));
+    w.kalshi
+        .set_field(&format!("{event}-CLE"), "status", json!("finalized"));
+    w.kalshi
+        .set_field(&format!("{event}-CLE"), "result", json!("void"));
     w.kalshi_pass(json!({})).await;
 
     assert_eq!(w.link(&format!("{event}-CLE")).await.status, "cancelled");
     assert_eq!(w.link("KXNFLGAME-FUTURES-X").await.status, "not_a_game");
-    let mvp: i64 = sqlx::query_scalar("select count(*) from game_links where series_ticker = 'KXNFLMVP'")
-        .fetch_one(&w.db.pool)
-        .await
-        .expect("count");
+    let mvp: i64 =
+        sqlx::query_scalar("select count(*) from game_links where series_ticker = 'KXNFLMVP'")
+            .fetch_one(&w.db.pool)
+            .await
+            .expect("count");
     assert_eq!(mvp, 0, "not a game series: no link rows");
 }
 
 #[tokio::test]
 async fn a_relink_with_nothing_changed_rewrites_no_row() {
     let w = World::start().await;
-    w.kalshi.add_markets(moneylines("KXNFLGAME-25SEP08MINCHI", &["MIN", "CHI"]));
-    w.kalshi.add_markets(moneylines("KXMLBGAME-26SEP04DETCLE", &["DET", "CLE"]));
-    w.kalshi.add_markets(moneylines("KXNHLGAME-26JAN10XYZQ", &["XY", "ZQ"]));
+    w.kalshi
+        .add_markets(moneylines("KXNFLGAME-25SEP08MINCHI", &["MIN", "CHI"]));
+    w.kalshi
+        .add_markets(moneylines("KXMLBGAME-26SEP04DETCLE", &["DET", "CLE"]));
+    w.kalshi
+        .add_markets(moneylines("KXNHLGAME-26JAN10XYZQ", &["XY", "ZQ"]));
     w.espn.set_events(
         NFL,
-        vec![game("401772510", "2025-09-09T00:15Z", fake_espn::final_(false), team("3", "CHI", "27"), team("16", "MIN", "24"), false)],
+        vec![game(
+            "401772510",
+            "2025-09-09T00:15Z",
+            fake_espn::final_(false),
+            team("3", "CHI", "27"),
+            team("16", "MIN", "24"),
+            false,
+        )],
     );
     w.espn.set_events(
         MLB,
         vec![
-            game("401900001", "2026-09-04T17:10Z", fake_espn::scheduled(), team("5", "CLE", "0"), team("6", "DET", "0"), false),
-            game("401900002", "2026-09-04T23:10Z", fake_espn::scheduled(), team("5", "CLE", "0"), team("6", "DET", "0"), false),
+            game(
+                "401900001",
+                "2026-09-04T17:10Z",
+                fake_espn::scheduled(),
+                team("5", "CLE", "0"),
+                team("6", "DET", "0"),
+                false,
+            ),
+            game(
+                "401900002",
+                "2026-09-04T23:10Z",
+                fake_espn::scheduled(),
+                team("5", "CLE", "0"),
+                team("6", "DET", "0"),
+                false,
+            ),
         ],
     );
     w.kalshi_pass(json!({})).await;
@@ -497,9 +833,24 @@ async fn a_relink_with_nothing_changed_rewrites_no_row() {
 
     let relink = w.kalshi_pass(json!({"relink": true})).await;
     let linking = &relink.details["linking"];
-    assert_eq!((linking["events"].clone(), linking["markets"].clone()), (json!(3), json!(6)), "{linking}");
-    assert_eq!((linking["links_inserted"].clone(), linking["links_updated"].clone()), (json!(0), json!(0)), "{linking}");
+    assert_eq!(
+        (linking["events"].clone(), linking["markets"].clone()),
+        (json!(3), json!(6)),
+        "{linking}"
+    );
+    assert_eq!(
+        (
+            linking["links_inserted"].clone(),
+            linking["links_updated"].clone()
+        ),
+        (json!(0), json!(0)),
+        "{linking}"
+    );
     let espn_relink = w.espn_pass(NFL).await;
     assert_eq!(espn_relink.details["linking"]["links_updated"], 0);
-    assert_eq!(w.versions().await, before, "no row version or updated_at moved");
+    assert_eq!(
+        w.versions().await,
+        before,
+        "no row version or updated_at moved"
+    );
 }
