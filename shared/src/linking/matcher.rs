@@ -166,6 +166,8 @@ pub struct Resolution {
 pub struct AliasBook {
     rows: HashMap<(String, String), Vec<AliasRow>>,
     abbreviations: HashMap<(String, String), BTreeSet<String>>,
+    /// Kalshi structured-target UUIDs (custom_strike, milestone home/away) -> ESPN team id.
+    targets: HashMap<(String, String), String>,
 }
 
 impl AliasBook {
@@ -214,6 +216,16 @@ impl AliasBook {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// A `kalshi_target` alias: Kalshi's structured target `uuid` is ESPN team `team_id`.
+    pub fn add_target(&mut self, league: &str, uuid: &str, team_id: &str) {
+        self.targets
+            .insert((league.to_owned(), uuid.to_owned()), team_id.to_owned());
+    }
+
+    fn target(&self, league: &str, uuid: &str) -> Option<&String> {
+        self.targets.get(&(league.to_owned(), uuid.to_owned()))
     }
 
     /// Whether `code` has no alias row in `league` (so a resolution of it is to be learned).
@@ -316,6 +328,8 @@ pub struct LinkRow {
 /// A code the linker resolved through ESPN's abbreviation, to be written as a 'learned' alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LearnedAlias {
+    /// `kalshi` (a ticker code) or `kalshi_target` (a structured-target UUID).
+    pub provider: &'static str,
     pub league: String,
     pub code: String,
     pub espn_team_id: String,
@@ -371,6 +385,7 @@ pub fn link_event(event: &EventInput, aliases: &AliasBook, games: &GameIndex) ->
         .collect();
     if let Outcome::Game { game, .. } = &outcome {
         check_moneylines(event, game, &mut rows);
+        check_targets(event, game, aliases, &mut rows, &mut learned);
     }
     for (row, market) in rows.iter_mut().zip(&event.markets) {
         if market.is_voided() {
@@ -438,6 +453,7 @@ fn match_game(
     for (code, resolution) in [(away_code, &away), (home_code, &home)] {
         if aliases.is_unrecorded(league, code) {
             learned.push(LearnedAlias {
+                provider: "kalshi",
                 league: league.to_owned(),
                 code: code.to_owned(),
                 espn_team_id: resolution.team_id.clone(),
@@ -799,6 +815,91 @@ fn settlement_check(row: &LinkRow, market: &MarketFacts, game: &GameFacts) -> Op
             ),
         )
     })
+}
+
+/// The one structured-target UUID a market's `custom_strike` names (`{"football_team": "…"}`).
+fn strike_target(market: &MarketFacts) -> Option<&str> {
+    let object = market.custom_strike.as_ref()?.as_object()?;
+    match object.values().collect::<Vec<_>>().as_slice() {
+        [one] => one.as_str(),
+        _ => None,
+    }
+}
+
+/// Kalshi's own team ids as evidence: a known `custom_strike` target must be the YES team, and the
+/// milestone's home/away targets should be ESPN's home/away. Unknown targets are learned from a
+/// matched moneyline event whose two markets name two different targets for its two teams.
+fn check_targets(
+    event: &EventInput,
+    game: &GameFacts,
+    aliases: &AliasBook,
+    rows: &mut [LinkRow],
+    learned: &mut Vec<LearnedAlias>,
+) {
+    let league = event.league.as_str();
+    for (row, market) in rows.iter_mut().zip(&event.markets) {
+        let (Some(uuid), Some(yes_team)) = (strike_target(market), row.yes_team_id.clone()) else {
+            continue;
+        };
+        if let Some(known) = aliases.target(league, uuid) {
+            row.checks.push(if *known == yes_team {
+                Check::passed("custom_strike_team", format!("custom_strike names ESPN team {known}, the YES team"))
+            } else {
+                Check::error(
+                    "custom_strike_team",
+                    format!("custom_strike names ESPN team {known} but the ticker's YES team is {yes_team}"),
+                )
+            });
+        }
+    }
+    if let Some(details) = event.milestone.as_ref().map(|m| &m.details) {
+        let side = |key: &str| {
+            details
+                .get(key)
+                .and_then(Value::as_str)
+                .and_then(|u| aliases.target(league, u))
+        };
+        if let (Some(home), Some(away)) = (side("home_team_id"), side("away_team_id")) {
+            let agrees = *home == game.home_team_id && *away == game.away_team_id;
+            let detail = format!(
+                "milestone home/away = ESPN teams {home}/{away}; ESPN {}/{}",
+                game.home_team_id, game.away_team_id
+            );
+            let check = if agrees {
+                Check::passed("milestone_home_away", detail)
+            } else {
+                Check::warning("milestone_home_away", detail)
+            };
+            for row in rows.iter_mut().filter(|r| r.espn_event_id.is_some()) {
+                row.checks.push(check.clone());
+            }
+        }
+    }
+    // Learn only from a clean moneyline pair: two markets, two teams, two different targets.
+    if event.kind != MarketKind::Moneyline {
+        return;
+    }
+    let pairs: Vec<(&str, &String)> = rows
+        .iter()
+        .zip(&event.markets)
+        .filter(|(r, _)| r.status.is_linked())
+        .filter_map(|(r, m)| Some((strike_target(m)?, r.yes_team_id.as_ref()?)))
+        .collect();
+    if let [(u1, t1), (u2, t2)] = pairs.as_slice() {
+        if u1 != u2 && t1 != t2 {
+            for (uuid, team) in [(u1, t1), (u2, t2)] {
+                if aliases.target(league, uuid).is_none() {
+                    learned.push(LearnedAlias {
+                        provider: "kalshi_target",
+                        league: league.to_owned(),
+                        code: (*uuid).to_owned(),
+                        espn_team_id: (*team).clone(),
+                        evidence: json!({"from": "custom_strike", "event_ticker": event.event_ticker, "espn_event_id": game.espn_event_id}),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// Both moneyline markets of a game must cover both teams, once each.

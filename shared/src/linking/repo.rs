@@ -187,8 +187,8 @@ pub async fn alias_book(pool: &PgPool, leagues: &[String]) -> Result<AliasBook, 
     let mut book = AliasBook::default();
     // language=PostgreSQL
     let rows = sqlx::query(
-        "select league, code, espn_team_id, valid_from, valid_until, source, created_at
-           from team_aliases where provider = 'kalshi' and league = any($1)",
+        "select provider, league, code, espn_team_id, valid_from, valid_until, source, created_at
+           from team_aliases where provider in ('kalshi', 'kalshi_target') and league = any($1)",
     )
     .bind(leagues)
     .fetch_all(pool)
@@ -196,6 +196,12 @@ pub async fn alias_book(pool: &PgPool, leagues: &[String]) -> Result<AliasBook, 
     for row in rows {
         let league: String = row.try_get("league")?;
         let code: String = row.try_get("code")?;
+        let provider: String = row.try_get("provider")?;
+        if provider == "kalshi_target" {
+            let team: String = row.try_get("espn_team_id")?;
+            book.add_target(&league, &code, &team);
+            continue;
+        }
         book.add_row(
             &league,
             &code,
@@ -394,11 +400,12 @@ pub async fn insert_learned(
     let mut seen = HashSet::new();
     let unique: Vec<&LearnedAlias> = learned
         .iter()
-        .filter(|l| seen.insert((l.league.clone(), l.code.clone())))
+        .filter(|l| seen.insert((l.provider, l.league.clone(), l.code.clone())))
         .collect();
     if unique.is_empty() {
         return Ok(0);
     }
+    let providers: Vec<&str> = unique.iter().map(|l| l.provider).collect();
     let leagues: Vec<&str> = unique.iter().map(|l| l.league.as_str()).collect();
     let codes: Vec<&str> = unique.iter().map(|l| l.code.as_str()).collect();
     let teams: Vec<&str> = unique.iter().map(|l| l.espn_team_id.as_str()).collect();
@@ -406,12 +413,17 @@ pub async fn insert_learned(
     // language=PostgreSQL
     let result = sqlx::query(
         "insert into team_aliases (provider, league, code, espn_team_id, source, note, evidence)
-         select 'kalshi', b.league, b.code, b.team, 'learned', 'ESPN abbreviation, unique in the league', b.evidence::jsonb
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as b(league, code, team, evidence)
+         select b.provider, b.league, b.code, b.team, 'learned',
+                case b.provider when 'kalshi' then 'ESPN abbreviation, unique in the league'
+                                else 'custom_strike of a matched moneyline market' end,
+                b.evidence::jsonb
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                as b(provider, league, code, team, evidence)
           where not exists (select 1 from team_aliases a
-                             where a.provider = 'kalshi' and a.league = b.league and a.code = b.code)
+                             where a.provider = b.provider and a.league = b.league and a.code = b.code)
          on conflict do nothing",
     )
+    .bind(&providers)
     .bind(&leagues)
     .bind(&codes)
     .bind(&teams)

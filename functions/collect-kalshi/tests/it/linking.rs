@@ -188,7 +188,11 @@ async fn a_monday_night_ticker_matches_by_its_eastern_date_the_game_at_00_15z_ne
     // Test 1: KXNFLGAME-25SEP08MINCHI kicked off at 2025-09-09T00:15Z.
     let w = World::start().await;
     let event = "KXNFLGAME-25SEP08MINCHI";
-    w.kalshi.add_markets(moneylines(event, &["MIN", "CHI"]));
+    let mut markets = moneylines(event, &["MIN", "CHI"]);
+    // Kalshi's structured targets name each market's YES team (reference §8).
+    markets[0]["custom_strike"] = json!({"football_team": "uuid-min"});
+    markets[1]["custom_strike"] = json!({"football_team": "uuid-chi"});
+    w.kalshi.add_markets(markets);
     w.kalshi.add_milestone(json!({
         "id": "ms-1", "category": "Sports", "type": "football_game",
         "start_date": "2025-09-09T00:15:00Z", "end_date": null, "title": "Vikings at Bears",
@@ -243,6 +247,42 @@ async fn a_monday_night_ticker_matches_by_its_eastern_date_the_game_at_00_15z_ne
         min.check("moneylines_cover_both").map(|c| c["ok"].clone()),
         Some(json!(true))
     );
+    // The game was seen after the market: the link was knowable only from then.
+    let (knowable, market_seen, game_seen): (String, String, String) = sqlx::query_as(
+        "select l.knowable_at::text, m.first_seen_at::text, g.first_seen_at::text
+           from game_links l join markets m using (ticker) join games g using (espn_event_id)
+          where l.ticker = $1",
+    )
+    .bind(format!("{event}-MIN"))
+    .fetch_one(&w.db.pool)
+    .await
+    .expect("knowable_at");
+    assert!(market_seen < game_seen, "{market_seen} {game_seen}");
+    assert_eq!(knowable, game_seen);
+
+    // The matched pair taught the linker Kalshi's target ids; a relink then checks the
+    // milestone's home/away and each custom_strike against ESPN.
+    let targets: i64 = sqlx::query_scalar(
+        "select count(*) from team_aliases where provider = 'kalshi_target' and source = 'learned'
+            and ((code = 'uuid-chi' and espn_team_id = '3') or (code = 'uuid-min' and espn_team_id = '16'))",
+    )
+    .fetch_one(&w.db.pool)
+    .await
+    .expect("targets");
+    assert_eq!(targets, 2);
+    w.kalshi_pass(json!({"relink": true})).await;
+    let min = w.link(&format!("{event}-MIN")).await;
+    assert_eq!(
+        min.check("milestone_home_away").map(|c| c["ok"].clone()),
+        Some(json!(true)),
+        "{:?}",
+        min.checks
+    );
+    assert_eq!(
+        min.check("custom_strike_team").map(|c| c["ok"].clone()),
+        Some(json!(true))
+    );
+    assert_eq!(min.status, "matched");
 }
 
 #[tokio::test]

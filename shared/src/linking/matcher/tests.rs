@@ -340,3 +340,35 @@ fn spreads_and_totals_take_their_line_from_floor_strike() {
     );
     assert_eq!(row.evidence["custom_strike"], json!({"football_team": "x"}));
 }
+
+#[test]
+fn a_known_custom_strike_target_naming_the_other_team_flags_the_link() {
+    let league = "football/nfl";
+    let mut aliases = book(league, &[("MIN", "16"), ("CHI", "3")], &[]);
+    aliases.add_target(league, "uuid-chi", "3");
+    let games = index(vec![game(
+        "nfl1",
+        league,
+        "2025-09-09T00:15:00Z",
+        "3",
+        "16",
+    )]);
+    let mut input = event(
+        "KXNFLGAME-25SEP08MINCHI",
+        league,
+        MarketKind::Moneyline,
+        &["CHI", "MIN"],
+    );
+    input.markets[0].custom_strike = Some(json!({"football_team": "uuid-chi"}));
+    input.markets[1].custom_strike = Some(json!({"football_team": "uuid-chi"}));
+    let links = link_event(&input, &aliases, &games);
+    assert!(!links.rows[0].flagged, "{:?}", links.rows[0].checks);
+    assert!(
+        links.rows[1].flagged,
+        "MIN's market names the Bears' target"
+    );
+    assert!(
+        links.learned.iter().all(|l| l.provider == "kalshi"),
+        "no target learned from a clash"
+    );
+}
