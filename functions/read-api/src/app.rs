@@ -52,7 +52,7 @@ impl AppState {
         (name = "catalog", description = "Kalshi events and series, with fee parameters"),
         (name = "games", description = "ESPN games and their state history"),
         (name = "runs", description = "The collection ledger"),
-        (name = "trading", description = "Trades and positions by execution environment (ADR-107)"),
+        (name = "trading", description = "Trades and positions by execution environment (live, paper, backtest)"),
     )
 )]
 struct ApiDoc;

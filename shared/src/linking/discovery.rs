@@ -10,8 +10,8 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::db::rejects::NewRejected;
 use crate::domain::MarketKind;
+use crate::domain::Series;
 use crate::kalshi::sports::MilestoneWire;
-use crate::kalshi::Series;
 
 /// Kalshi's words for a game market's kind, at the end of a series ticker.
 const KIND_SUFFIXES: [(&str, MarketKind); 3] = [
@@ -174,7 +174,7 @@ mod tests {
                 .to_string(),
         )
         .expect("json");
-        Series::parse(raw).expect("series")
+        crate::kalshi::parse_series(raw).expect("series")
     }
 
     #[test]

@@ -21,7 +21,7 @@ use sqlx::PgPool;
 
 use crate::db::rejects;
 use crate::kalshi::sports::MilestonesSince;
-use crate::kalshi::{KalshiClient, Series};
+use crate::kalshi::{parse_series, KalshiClient};
 use matcher::{EventInput, MAKEUP_WINDOW_DAYS};
 
 /// Events linked per batch: one read of each input table and one transaction per batch.
@@ -242,7 +242,7 @@ async fn refresh_from_kalshi(
                 let mut found = Vec::new();
                 let mut rejected = Vec::new();
                 for record in raw {
-                    match Series::parse(record) {
+                    match parse_series(record) {
                         Ok(series) => found.extend(discovery::classify(&series, &tokens)),
                         Err((why, raw)) => rejected.push(rejects::NewRejected {
                             source: "kalshi.series",

@@ -16,8 +16,8 @@ use super::matcher::{
     AliasBook, AliasRow, GameFacts, GameIndex, LearnedAlias, LinkRow, MarketFacts, MilestoneFacts,
     MATCHER_VERSION,
 };
+use crate::domain::eastern_date;
 use crate::domain::MarketKind;
-use crate::espn::eastern_date;
 
 /// A game series: its league and what its markets are.
 #[derive(Debug, Clone)]

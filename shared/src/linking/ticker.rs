@@ -125,7 +125,7 @@ pub fn suffix_code(suffix: &str) -> Option<&str> {
 }
 
 /// The UTC instant of a US-Eastern wall-clock time. The US rule since 2007 (the same one
-/// `espn::eastern_date` uses): EDT, UTC−4, from the second Sunday of March 02:00 to the first
+/// `domain::eastern_date` uses): EDT, UTC−4, from the second Sunday of March 02:00 to the first
 /// Sunday of November 02:00; EST, UTC−5, otherwise. The repeated hour in November reads as EDT.
 pub fn eastern_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
     let year = local.year();
@@ -143,7 +143,7 @@ pub fn eastern_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::espn::eastern_date;
+    use crate::domain::eastern_date;
 
     fn date(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date")

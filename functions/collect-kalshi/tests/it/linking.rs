@@ -4,15 +4,13 @@
 
 use collect_espn::CollectEspn;
 use precog::espn::DEFAULT_USER_AGENT;
-use precog::http::RetryPolicy;
 use precog::runner::{invoke, Report, Summary, Trigger};
 use precog::testing::{test_db, TestDb};
 use serde_json::{json, Value};
 use sqlx::Row;
 
-use crate::fake_espn::{self, FakeEspn, Side};
-use crate::fake_kalshi::{market_json, FakeKalshi};
-use crate::helpers::settings;
+use precog::testing::fake_espn::{self, FakeEspn, Side};
+use precog::testing::fake_kalshi::{market_json, settings, FakeKalshi};
 
 const NFL: &str = "football/nfl";
 const NCAAF: &str = "football/college-football";
@@ -35,20 +33,9 @@ impl World {
         let kalshi = FakeKalshi::start().await;
         let espn = FakeEspn::start().await;
         let kalshi_client = settings(&kalshi.base_url).client().expect("kalshi client");
-        let espn_client = precog::espn::EspnSettings {
-            api_base: espn.base_url.clone(),
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
-            timeout: std::time::Duration::from_millis(1000),
-            requests_per_second: 500.0,
-            scoreboard_limit: 300,
-            retry: RetryPolicy {
-                max_attempts: 2,
-                base_delay: std::time::Duration::from_millis(10),
-                max_delay: std::time::Duration::from_millis(50),
-            },
-        }
-        .client()
-        .expect("espn client");
+        let espn_client = fake_espn::settings(&espn.base_url, DEFAULT_USER_AGENT)
+            .client()
+            .expect("espn client");
         Self {
             collect_kalshi: collect_kalshi::CollectKalshi::new(db.pool.clone(), kalshi_client),
             collect_espn: CollectEspn::new(db.pool.clone(), espn_client),

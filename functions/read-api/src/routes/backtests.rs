@@ -115,6 +115,7 @@ const SUMMARY_COLUMNS: &str = "id, run_id, strategy, version, params, selection,
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_backtests(
     State(state): State<AppState>,
     params: Params,
@@ -164,6 +165,7 @@ pub async fn list_backtests(
         (status = 404, description = "No such backtest", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
 pub async fn get_backtest(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -64,6 +64,7 @@ const EVENT_SELECT: &str = r#"
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_events(
     State(state): State<AppState>,
     params: Params,
@@ -101,6 +102,7 @@ pub async fn list_events(
         (status = 404, description = "No such event", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(event_ticker = %event_ticker))]
 pub async fn get_event(
     State(state): State<AppState>,
     Path(event_ticker): Path<String>,
@@ -154,6 +156,7 @@ const SERIES_SELECT: &str = r#"
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_series(
     State(state): State<AppState>,
     params: Params,
@@ -191,6 +194,7 @@ pub async fn list_series(
         (status = 404, description = "No such series", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn get_series(
     State(state): State<AppState>,
     Path(ticker): Path<String>,

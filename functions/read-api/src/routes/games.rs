@@ -197,6 +197,7 @@ fn game_select() -> String {
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_games(
     State(state): State<AppState>,
     params: Params,
@@ -255,6 +256,7 @@ pub async fn list_games(
         (status = 404, description = "No such game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(espn_event_id = %espn_event_id))]
 pub async fn get_game(
     State(state): State<AppState>,
     Path(espn_event_id): Path<String>,
@@ -289,6 +291,7 @@ pub async fn get_game(
         (status = 404, description = "No such game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(espn_event_id = %espn_event_id))]
 pub async fn game_states(
     State(state): State<AppState>,
     Path(espn_event_id): Path<String>,

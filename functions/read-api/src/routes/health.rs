@@ -62,6 +62,7 @@ pub struct FunctionHealth {
         (status = 503, description = "Database down or a collector staler than its threshold", body = Health),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let configured: Vec<String> = state.config.stale_after.keys().cloned().collect();
     let rows = tokio::time::timeout(DB_TIMEOUT, function_rows(&state, &configured)).await;

@@ -183,6 +183,7 @@ const MARKET_SELECT: &str = r#"
         (status = 429, description = "Rate limit reached", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_markets(
     State(state): State<AppState>,
     params: Params,
@@ -239,6 +240,7 @@ fn escape_like(s: &str) -> String {
         (status = 404, description = "No such market", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn get_market(
     State(state): State<AppState>,
     Path(ticker): Path<String>,
@@ -292,6 +294,7 @@ pub struct History {
         (status = 404, description = "No such market", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn market_history(
     State(state): State<AppState>,
     Path(ticker): Path<String>,

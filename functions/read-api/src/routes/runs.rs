@@ -52,6 +52,7 @@ pub struct RunRow {
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_runs(
     State(state): State<AppState>,
     params: Params,

@@ -61,6 +61,7 @@ pub struct Trade {
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_trades(
     State(state): State<AppState>,
     params: Params,
@@ -139,6 +140,7 @@ pub struct Position {
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_positions(
     State(state): State<AppState>,
     params: Params,

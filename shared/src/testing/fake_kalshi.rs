@@ -1,4 +1,4 @@
-//! A Kalshi stand-in over real HTTP, serving bodies shaped like reference/kalshi-api.md: string
+//! A Kalshi stand-in over real HTTP, serving bodies shaped like docs/kalshi-api.md: string
 //! decimals, cursors (empty on the last page), `null` lists, 429 `{"error":"too many requests"}`,
 //! and the faults a test scripts (statuses, slow answers, repeating cursors).
 
@@ -12,6 +12,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
+
+use crate::config::KalshiMode;
+use crate::http::RetryPolicy;
+use crate::kalshi::KalshiSettings;
+
+/// Client settings aimed at a fake (or any loopback address): fast retries, a short timeout.
+pub fn settings(base_url: &str) -> KalshiSettings {
+    KalshiSettings {
+        mode: KalshiMode::Demo,
+        api_base: base_url.to_owned(),
+        timeout: Duration::from_millis(500),
+        requests_per_second: 500.0,
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+    }
+}
 
 /// What the fake does instead of answering normally.
 #[derive(Debug, Clone)]
@@ -63,11 +82,7 @@ impl FakeKalshi {
             .route("/trade-api/v2/series/{ticker}", get(one_series))
             .route("/trade-api/v2/milestones", get(milestones))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let address = super::serve_loopback(app).await;
         Self {
             inner,
             base_url: format!("http://{address}/trade-api/v2"),
@@ -424,7 +439,7 @@ async fn one_series(
     }
 }
 
-/// A market shaped like reference/kalshi-api.md §10.1.
+/// A market shaped like docs/kalshi-api.md §3.
 pub fn market_json(ticker: &str, event_ticker: &str, yes_bid: &str, yes_ask: &str) -> Value {
     json!({
         "ticker": ticker,

@@ -1,13 +1,12 @@
-//! An ESPN stand-in over real HTTP, serving scoreboards shaped like reference/espn-api.md §8:
+//! An ESPN stand-in over real HTTP, serving scoreboards shaped like docs/espn-api.md §4:
 //! string ids and scores, minute-precision dates, `situation` only while live, clocks as integers
 //! or floats. Like Akamai in front of ESPN, it answers a bare 403 (empty body, `Server:
 //! AkamaiGHost`) to a User-Agent that is empty or does not begin with a known HTTP-library token,
 //! and it serves scripted faults (403 throttling, 5xx) before answering normally.
 
-#![allow(dead_code)]
-
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -15,6 +14,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
+
+use crate::espn::EspnSettings;
+use crate::http::RetryPolicy;
+
+/// Client settings aimed at a fake: fast retries, a short timeout.
+pub fn settings(base_url: &str, user_agent: &str) -> EspnSettings {
+    EspnSettings {
+        api_base: base_url.to_owned(),
+        user_agent: user_agent.to_owned(),
+        timeout: Duration::from_millis(1000),
+        requests_per_second: 500.0,
+        scoreboard_limit: 300,
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+    }
+}
 
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
@@ -54,11 +72,7 @@ impl FakeEspn {
                 get(summary),
             )
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let address = super::serve_loopback(app).await;
         Self {
             inner,
             base_url: format!("http://{address}"),
