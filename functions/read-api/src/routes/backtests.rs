@@ -105,10 +105,10 @@ const SUMMARY_COLUMNS: &str = "id, run_id, strategy, version, params, selection,
     path = "/api/v1/backtests",
     tag = "backtests",
     params(
-        ("strategy" = Option<String>, Query, description = "Strategy name, e.g. `threshold_hold`", max_length = 100),
+        ("strategy" = Option<String>, Query, description = "Strategy name, e.g. `threshold_hold`", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("run_id" = Option<String>, Query, description = "One backtest-run invocation (a sweep)", format = Uuid),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of backtests", body = Page<BacktestSummary>),
