@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as README.md gives it: formatting, lints, every crate's tests against real
 # PostgreSQL / S3 / HTTP fakes, and the deploy templates. Needs: cargo, PostgreSQL 15+ server
-# binaries (the test harness starts its own throwaway cluster), python3 (cfn-lint, moto).
+# binaries (the test harness starts its own throwaway cluster), python3 (cfn-lint, moto); for the
+# dashboard step, Node 20+ with npm and /usr/bin/chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,6 @@ echo "== sqlx offline data"
 scripts/check-sqlx.sh
 echo "== templates"
 scripts/check-templates.sh
+echo "== dashboard (scripts/test-dashboard.sh)"
+scripts/test-dashboard.sh
 echo "all checks passed"

@@ -12,6 +12,7 @@ mod parsing;
 /// A pass's counts.
 mod stats;
 
+use anyhow::Context;
 use precog::config::ConfigError;
 use precog::kalshi::{KalshiClient, KalshiSettings};
 use precog::runner::{Function, NoArgs, Run, Setup};
@@ -47,6 +48,8 @@ pub struct Details {
     pub passes: u32,
     #[serde(flatten)]
     pub totals: PassStats,
+    /// The game linker's counts for the pass's markets (docs/linking.md).
+    pub linking: precog::linking::LinkStats,
 }
 
 impl Function for CollectKalshi {
@@ -80,6 +83,13 @@ impl Function for CollectKalshi {
                 passes.repeat_after(interval);
             }
         }
+        // The markets are committed; now tie the game series' markets to their ESPN games.
+        let options = precog::linking::LinkOptions {
+            relink: event.relink,
+        };
+        details.linking = precog::linking::run(&self.pool, Some(&self.kalshi), run.id, options)
+            .await
+            .context("linking games to markets")?;
         Ok(details)
     }
 }

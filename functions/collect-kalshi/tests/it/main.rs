@@ -7,4 +7,5 @@ mod binary;
 mod collection;
 mod faults;
 mod lambda;
+mod linking;
 mod settlement;

@@ -54,6 +54,8 @@ struct Inner {
     /// What `min_updated_ts` queries return: series and events Kalshi changed.
     changed_series: Vec<Value>,
     changed_events: Vec<Value>,
+    /// Sports milestones (reference §3.9), served by `GET /milestones`.
+    milestones: Vec<Value>,
     page_size: usize,
     /// Faults served, in order, to the next requests whose path ends with the key.
     faults: HashMap<String, VecDeque<Fault>>,
@@ -83,6 +85,7 @@ impl FakeKalshi {
             .route("/trade-api/v2/events", get(events))
             .route("/trade-api/v2/series", get(series_list))
             .route("/trade-api/v2/series/{ticker}", get(one_series))
+            .route("/trade-api/v2/milestones", get(milestones))
             .with_state(inner.clone());
         let address = super::serve_loopback(app).await;
         Self {
@@ -169,6 +172,11 @@ impl FakeKalshi {
             s.events.insert(ticker, event.clone());
             s.changed_events.push(event);
         });
+    }
+
+    /// A milestone for a game event, shaped like reference §3.9/§8.
+    pub fn add_milestone(&self, milestone: Value) {
+        self.with(|s| s.milestones.push(milestone));
     }
 
     pub fn fail_next(&self, path_suffix: &str, faults: Vec<Fault>) {
@@ -338,8 +346,36 @@ async fn series_list(State(state): State<Shared>, RawQuery(query): RawQuery) -> 
     if param(&params(&query), "min_updated_ts").is_some() && !s.changed_series.is_empty() {
         return Json(json!({ "series": s.changed_series })).into_response();
     }
+    if let Some(category) = param(&params(&query), "category") {
+        let mut listed: Vec<Value> = s
+            .series
+            .values()
+            .filter(|v| v["category"] == category.as_str())
+            .cloned()
+            .collect();
+        listed.sort_by_key(|v| v["ticker"].as_str().unwrap_or_default().to_owned());
+        return Json(json!({ "series": listed })).into_response();
+    }
     // Kalshi sometimes sends `null` for an empty list.
     Json(json!({ "series": null })).into_response()
+}
+
+/// `GET /milestones`: one page (`limit` is required by Kalshi; refused without it, as Kalshi does).
+async fn milestones(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = intercept(&state, "/trade-api/v2/milestones", &query).await {
+        return fault;
+    }
+    let params = params(&query);
+    if param(&params, "limit").is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"code": "bad_request", "message": "limit is required"}})),
+        )
+            .into_response();
+    }
+    let s = state.lock().expect("fake state");
+    let (page, cursor) = page(s.milestones.clone(), &params, 500, false);
+    Json(json!({ "milestones": page, "cursor": cursor })).into_response()
 }
 
 async fn one_series(
