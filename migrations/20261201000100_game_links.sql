@@ -173,6 +173,8 @@ create table game_links (
 -- The markets of a game.
 create index game_links_game on game_links (espn_event_id, kind, ticker) where espn_event_id is not null;
 create index game_links_event on game_links (event_ticker);
+-- What the linker relinks when a game changes: the links of that league around its date.
+create index game_links_league_date on game_links (league, event_date);
 -- What an operator lists: unmatched/ambiguous by league and series, keyset on ticker.
 create index game_links_status on game_links (status, league, series_ticker, ticker);
 

@@ -17,6 +17,8 @@ pub mod failure;
 pub mod http;
 /// The Kalshi REST client and its wire types.
 pub mod kalshi;
+/// Games meet markets: links every Kalshi game-series market to its ESPN game (issue 10).
+pub mod linking;
 /// Starting (or reusing) a local PostgreSQL cluster for development and tests; compiled only with
 /// the `dev-cluster` feature, so production binaries cannot run initdb or apt-get.
 #[cfg(feature = "dev-cluster")]

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use backtest_run::engine::{Engine, Item, MarketMeta, Settings};
-use backtest_run::fees::FeeSchedule;
+use backtest_run::fees::{FeeModel, FeeSchedule};
 use backtest_run::strategy::{Quote, Snapshot};
 
 #[derive(Parser)]
@@ -36,7 +36,7 @@ struct Cli {
     markets: u64,
     /// `series` (Kalshi's quadratic taker fee) or `zero` (to compare with tools without it).
     #[arg(long, global = true, default_value = "series")]
-    fees: String,
+    fees: FeeModel,
     /// Local cluster directory when DATABASE_URL is not set.
     #[arg(long, global = true, default_value = "/tmp/precog-backtest-bench")]
     pg_dir: PathBuf,
@@ -79,7 +79,7 @@ fn event_params() -> serde_json::Map<String, serde_json::Value> {
         .unwrap_or_default()
 }
 
-fn replay(rows: u64, markets: u64, fees: &str) -> anyhow::Result<serde_json::Value> {
+fn replay(rows: u64, markets: u64, fees: FeeModel) -> anyhow::Result<serde_json::Value> {
     let end = t0() + Duration::seconds(rows.div_ceil(markets) as i64 * 60);
     let metas: Vec<MarketMeta> = (0..markets)
         .map(|m| MarketMeta {
@@ -106,7 +106,7 @@ fn replay(rows: u64, markets: u64, fees: &str) -> anyhow::Result<serde_json::Val
         Settings {
             starting_cash: Decimal::from(1_000_000),
             respect_top_of_book_size: true,
-            fees: fees.to_owned(),
+            fees,
         },
     )];
     engines[0].begin(t0());
@@ -254,7 +254,7 @@ async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let report = match cli.phase {
-        Phase::Replay => replay(cli.rows, cli.markets, &cli.fees)?,
+        Phase::Replay => replay(cli.rows, cli.markets, cli.fees)?,
         Phase::E2e => e2e(&cli).await?,
     };
     println!("{report}");

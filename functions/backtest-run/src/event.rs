@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use precog::runner::{BadEvent, Event};
 
+use crate::fees::FeeModel;
 use crate::params::{expand, Params};
 use crate::strategies;
 
@@ -39,8 +40,8 @@ pub struct BacktestEvent {
     #[serde(default = "default_cash")]
     pub starting_cash: Decimal,
     /// `series` (default: each series' fee_type/fee_multiplier) or `zero`.
-    #[serde(default = "default_fees")]
-    pub fees: String,
+    #[serde(default)]
+    pub fees: FeeModel,
     /// Fill at most the top-of-book size when stored (default true).
     #[serde(default = "default_true")]
     pub respect_top_of_book_size: bool,
@@ -50,10 +51,6 @@ pub struct BacktestEvent {
 
 fn default_cash() -> Decimal {
     Decimal::from(1000)
-}
-
-fn default_fees() -> String {
-    "series".to_owned()
 }
 
 fn default_true() -> bool {
@@ -104,9 +101,6 @@ impl Event for BacktestEvent {
         }
         if self.starting_cash <= Decimal::ZERO {
             return Err(BadEvent::new("starting_cash", "must be positive"));
-        }
-        if !matches!(self.fees.as_str(), "series" | "zero") {
-            return Err(BadEvent::new("fees", "must be \"series\" or \"zero\""));
         }
         if self.max_seconds == Some(0) {
             return Err(BadEvent::new("max_seconds", "must be at least 1"));

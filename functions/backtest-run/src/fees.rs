@@ -2,8 +2,73 @@
 //! settlement; `rate × multiplier × C × P × (1 − P)` rounded up to the cent, with the rate and
 //! multiplier taken from each series (or its event's override).
 
+use std::fmt;
+use std::str::FromStr;
+
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Which fees a backtest charges, parsed once from the event's `fees` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum FeeModel {
+    /// Each market's series (or event) fee terms.
+    #[default]
+    Series,
+    /// No fees at all, for comparing with tools that do not model them.
+    Zero,
+}
+
+impl FeeModel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Series => "series",
+            Self::Zero => "zero",
+        }
+    }
+
+    /// The fee this model charges for one order under a market's `schedule`.
+    pub fn fee(
+        self,
+        schedule: &FeeSchedule,
+        price: Decimal,
+        contracts: Decimal,
+        liquidity: Liquidity,
+    ) -> Decimal {
+        match self {
+            Self::Series => schedule.fee(price, contracts, liquidity),
+            Self::Zero => Decimal::ZERO,
+        }
+    }
+}
+
+impl fmt::Display for FeeModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FeeModel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "series" => Ok(Self::Series),
+            "zero" => Ok(Self::Zero),
+            other => Err(format!(
+                "{other:?} is not a fee model: must be \"series\" or \"zero\""
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for FeeModel {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        value.parse()
+    }
+}
 
 /// Whether an order takes liquidity (crosses the spread) or rests and is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,14 +95,6 @@ impl Default for FeeSchedule {
 }
 
 impl FeeSchedule {
-    /// A zero-fee schedule (`"fees": "zero"` in the event), for comparing with tools without fees.
-    pub fn zero() -> Self {
-        Self {
-            fee_type: "zero".to_owned(),
-            multiplier: Decimal::ZERO,
-        }
-    }
-
     /// The series' terms, overridden field by field by its event's.
     pub fn resolve(
         series_type: Option<String>,
@@ -60,7 +117,6 @@ impl FeeSchedule {
     /// formula), which over-charges rather than flatters.
     pub fn fee(&self, price: Decimal, contracts: Decimal, liquidity: Liquidity) -> Decimal {
         let rate = match (liquidity, self.fee_type.as_str()) {
-            (_, "zero") => return Decimal::ZERO,
             (Liquidity::Taker, _) => Decimal::new(7, 2),
             (Liquidity::Maker, "quadratic_with_maker_fees" | "quadratic_with_combo_maker_fees") => {
                 Decimal::new(175, 4)
@@ -150,8 +206,24 @@ mod tests {
             d("3.50")
         );
         assert_eq!(
-            FeeSchedule::zero().fee(d("0.5"), d("100"), Liquidity::Taker),
+            FeeModel::Zero.fee(&overridden, d("0.5"), d("100"), Liquidity::Taker),
             d("0")
+        );
+        assert_eq!(
+            FeeModel::Series.fee(&overridden, d("0.50"), d("100"), Liquidity::Taker),
+            d("3.50")
+        );
+    }
+
+    #[test]
+    fn the_fee_model_parses_once_and_names_what_it_accepts() {
+        assert_eq!("zero".parse::<FeeModel>(), Ok(FeeModel::Zero));
+        assert_eq!("series".parse::<FeeModel>(), Ok(FeeModel::Series));
+        let err = "none".parse::<FeeModel>().expect_err("refused");
+        assert!(err.contains("\"series\" or \"zero\""), "{err}");
+        assert_eq!(
+            serde_json::to_value(FeeModel::Zero).expect("serialises"),
+            serde_json::json!("zero")
         );
     }
 }

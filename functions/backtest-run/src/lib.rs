@@ -130,7 +130,7 @@ pub async fn backtest(
     let settings = engine::Settings {
         starting_cash: event.starting_cash,
         respect_top_of_book_size: event.respect_top_of_book_size,
-        fees: event.fees.clone(),
+        fees: event.fees,
     };
     let mut engines = Vec::with_capacity(combos.len());
     for combo in &combos {

@@ -48,9 +48,9 @@ pub fn compute(engine: &Engine, start: DateTime<Utc>, end: DateTime<Utc>) -> Met
     let starting_cash = engine.settings().starting_cash;
     let final_equity = engine.equity();
     let net_pnl = final_equity - starting_cash;
-    let fees_paid: Decimal = engine.fills.iter().map(|f| f.fee).sum();
+    let fees_paid: Decimal = engine.fills().iter().map(|f| f.fee).sum();
     let closed: Vec<_> = engine
-        .executions
+        .executions()
         .iter()
         .filter(|e| e.exit_kind != ExitKind::Open)
         .collect();
@@ -67,7 +67,7 @@ pub fn compute(engine: &Engine, start: DateTime<Utc>, end: DateTime<Utc>) -> Met
     let won = closed.iter().filter(|e| e.pnl > Decimal::ZERO).count();
     let count = Decimal::from(closed.len());
     let brier: Vec<Decimal> = engine
-        .executions
+        .executions()
         .iter()
         .filter_map(|e| {
             let outcome = if e.won? { Decimal::ONE } else { Decimal::ZERO };
@@ -75,6 +75,7 @@ pub fn compute(engine: &Engine, start: DateTime<Utc>, end: DateTime<Utc>) -> Met
         })
         .collect();
     let returns: Vec<f64> = engine
+        .performance
         .daily
         .windows(2)
         .filter_map(|w| {
@@ -92,22 +93,22 @@ pub fn compute(engine: &Engine, start: DateTime<Utc>, end: DateTime<Utc>) -> Met
         return_on_capital: ratio(net_pnl, starting_cash).unwrap_or_default(),
         sharpe: sharpe(&returns).and_then(to_decimal),
         sortino: sortino(&returns).and_then(to_decimal),
-        max_drawdown: engine.max_drawdown,
-        max_drawdown_pct: engine.max_drawdown_pct.round_dp(6),
-        max_drawdown_duration_secs: engine.max_drawdown_duration_secs,
+        max_drawdown: engine.performance.max_drawdown,
+        max_drawdown_pct: engine.performance.max_drawdown_pct.round_dp(6),
+        max_drawdown_duration_secs: engine.performance.max_drawdown_duration_secs,
         win_rate: ratio(Decimal::from(won), count),
         profit_factor: ratio(wins, -losses),
         expectancy: ratio(wins + losses, count),
-        trades: engine.fills.len(),
-        positions: engine.executions.len(),
+        trades: engine.fills().len(),
+        positions: engine.executions().len(),
         closed_positions: closed.len(),
-        open_positions: engine.executions.len() - closed.len(),
+        open_positions: engine.executions().len() - closed.len(),
         exposure: ratio(
-            Decimal::from(engine.exposed_secs),
+            Decimal::from(engine.performance.exposed_secs),
             Decimal::from(window_secs),
         ),
         brier_score: ratio(brier.iter().sum(), Decimal::from(brier.len())),
-        days: engine.daily.len(),
+        days: engine.performance.daily.len(),
     }
 }
 

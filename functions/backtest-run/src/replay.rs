@@ -23,46 +23,60 @@ pub struct Selection {
     pub tickers: Vec<String>,
 }
 
-type MarketRow = (
-    String,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<Decimal>,
-    Option<Decimal>,
-    Option<String>,
-    Option<Decimal>,
-    Option<String>,
-    Option<Decimal>,
-);
+/// One selected market's facts and fee terms, as `load_markets` reads them.
+struct MarketRow {
+    ticker: String,
+    result: Option<String>,
+    determined_at: Option<DateTime<Utc>>,
+    settlement_ts: Option<DateTime<Utc>>,
+    settlement_value: Option<Decimal>,
+    notional_value: Option<Decimal>,
+    fee_type: Option<String>,
+    fee_multiplier: Option<Decimal>,
+    fee_type_override: Option<String>,
+    fee_multiplier_override: Option<Decimal>,
+}
 
 /// The selected markets, sorted by ticker (their index is their position here).
 pub async fn load_markets(pool: &PgPool, selection: &Selection) -> sqlx::Result<Vec<MarketMeta>> {
     // language=PostgreSQL
-    let rows: Vec<MarketRow> = sqlx::query_as(
-        "select m.ticker, nullif(m.result, ''), m.determined_at, m.settlement_ts,
-                m.settlement_value, m.notional_value,
-                s.fee_type, s.fee_multiplier, e.fee_type_override, e.fee_multiplier_override
-           from markets m
-           left join events e on e.event_ticker = m.event_ticker
-           left join series s on s.ticker = coalesce(m.series_ticker, e.series_ticker)
-          where coalesce(m.series_ticker, e.series_ticker) = any($1)
-             or m.event_ticker = any($2)
-             or m.ticker = any($3)
-          order by m.ticker",
+    let rows = sqlx::query_as!(
+        MarketRow,
+        r#"select m.ticker, nullif(m.result, '') as result, m.determined_at, m.settlement_ts,
+                  m.settlement_value, m.notional_value,
+                  s.fee_type as "fee_type?", s.fee_multiplier as "fee_multiplier?",
+                  e.fee_type_override as "fee_type_override?",
+                  e.fee_multiplier_override as "fee_multiplier_override?"
+             from markets m
+             left join events e on e.event_ticker = m.event_ticker
+             left join series s on s.ticker = coalesce(m.series_ticker, e.series_ticker)
+            where coalesce(m.series_ticker, e.series_ticker) = any($1)
+               or m.event_ticker = any($2)
+               or m.ticker = any($3)
+            order by m.ticker"#,
+        &selection.series,
+        &selection.events,
+        &selection.tickers
     )
-    .bind(&selection.series)
-    .bind(&selection.events)
-    .bind(&selection.tickers)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(market_meta).collect())
 }
 
 fn market_meta(row: MarketRow) -> MarketMeta {
-    let (ticker, result, determined_at, settlement_ts, settlement_value, notional, st, sm, et, em) =
-        row;
-    let notional = notional.unwrap_or(Decimal::ONE);
+    let MarketRow {
+        ticker,
+        result,
+        determined_at,
+        settlement_ts,
+        settlement_value,
+        notional_value,
+        fee_type,
+        fee_multiplier,
+        fee_type_override,
+        fee_multiplier_override,
+    } = row;
+    let notional = notional_value.unwrap_or(Decimal::ONE);
     let yes_payout = match result.as_deref() {
         Some("yes") => Some(notional),
         Some("no") => Some(Decimal::ZERO),
@@ -78,7 +92,12 @@ fn market_meta(row: MarketRow) -> MarketMeta {
     };
     MarketMeta {
         ticker,
-        fees: FeeSchedule::resolve(st, sm, et, em),
+        fees: FeeSchedule::resolve(
+            fee_type,
+            fee_multiplier,
+            fee_type_override,
+            fee_multiplier_override,
+        ),
         result,
         determined_at,
         yes_payout: yes_payout.filter(|_| settle_at.is_some()),
@@ -95,17 +114,6 @@ pub struct Coverage {
     pub snapshots: u64,
     pub markets: usize,
     pub markets_without_snapshots: usize,
-}
-
-/// One row of the replay's query; the quote's columns are named as `Quote`'s fields.
-#[derive(sqlx::FromRow)]
-struct SnapshotRow {
-    id: i64,
-    ticker: String,
-    observed_at: DateTime<Utc>,
-    tradable: bool,
-    #[sqlx(flatten)]
-    quote: Quote,
 }
 
 /// Streams the window's snapshots through every engine. `deadline_left` is checked per chunk.
@@ -224,18 +232,19 @@ async fn read(
         .filter_map(|(i, t)| Some((t.as_str(), u32::try_from(i).ok()?)))
         .collect();
     // language=PostgreSQL
-    let mut rows = sqlx::query_as::<_, SnapshotRow>(
-        "select id, ticker, observed_at, coalesce(status in ('active', 'open'), false) as tradable,
-                yes_bid, yes_ask, no_bid, no_ask, yes_bid_size, yes_ask_size
-           from market_snapshots
-          where ticker = any($1)
-            and ($2::timestamptz is null or observed_at >= $2)
-            and ($3::timestamptz is null or observed_at < $3)
-          order by observed_at, ticker, source",
+    let mut rows = sqlx::query!(
+        r#"select id, ticker, observed_at,
+                  coalesce(status in ('active', 'open'), false) as "tradable!",
+                  yes_bid, yes_ask, no_bid, no_ask, yes_bid_size, yes_ask_size
+             from market_snapshots
+            where ticker = any($1)
+              and ($2::timestamptz is null or observed_at >= $2)
+              and ($3::timestamptz is null or observed_at < $3)
+            order by observed_at, ticker, source"#,
+        &tickers,
+        start,
+        end
     )
-    .bind(&tickers)
-    .bind(start)
-    .bind(end)
     .fetch(&pool);
     let mut chunk = Vec::with_capacity(CHUNK);
     loop {
@@ -255,7 +264,14 @@ async fn read(
             market,
             at: row.observed_at,
             tradable: row.tradable,
-            quote: row.quote,
+            quote: Quote {
+                yes_bid: row.yes_bid,
+                yes_ask: row.yes_ask,
+                no_bid: row.no_bid,
+                no_ask: row.no_ask,
+                yes_bid_size: row.yes_bid_size,
+                yes_ask_size: row.yes_ask_size,
+            },
         }));
         if chunk.len() == CHUNK {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));

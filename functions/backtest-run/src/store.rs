@@ -4,15 +4,17 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::engine::{Engine, MarketMeta};
+use crate::engine::{Engine, Execution, Fill, MarketMeta};
+use crate::fees::Liquidity;
 use crate::metrics::Metrics;
+use crate::strategy::Action;
 
 /// The most points an equity curve keeps (evenly thinned beyond that; first and last kept).
 const CURVE_POINTS: usize = 2000;
-/// Rows per multi-row insert.
+/// Rows per batched insert.
 const BATCH: usize = 1000;
 
 /// Everything about one backtest that is not in the engine.
@@ -31,7 +33,7 @@ pub struct Header<'a> {
 
 /// The curve as stored and plotted: equity and drawdown from the running peak.
 pub fn equity_curve(engine: &Engine) -> Vec<(DateTime<Utc>, Decimal, Decimal)> {
-    let points = &engine.curve;
+    let points = &engine.performance.curve;
     let stride = points.len().div_ceil(CURVE_POINTS).max(1);
     let mut peak = Decimal::MIN;
     let mut out = Vec::new();
@@ -61,98 +63,153 @@ pub async fn save(
     let settings = serde_json::to_value(engine.settings()).unwrap_or(Value::Null);
     let mut tx = pool.begin().await?;
     // language=PostgreSQL
-    sqlx::query(
+    sqlx::query!(
         "insert into backtest_results
             (id, run_id, strategy, version, params, selection, settings, window_start, window_end,
              starting_cash, net_pnl, gross_pnl, fees_paid, num_trades, sharpe, max_drawdown,
              win_rate, metrics, equity_curve, sweep_rank, snapshots_replayed)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                  $18 || jsonb_build_object('orders_refused', $19::jsonb), $20, $21, $22)",
+        header.id,
+        header.run_id,
+        header.strategy,
+        header.version,
+        header.params,
+        header.selection,
+        settings,
+        header.start,
+        header.end,
+        metrics.starting_cash,
+        metrics.net_pnl,
+        metrics.gross_pnl,
+        metrics.fees_paid,
+        i32::try_from(metrics.trades).unwrap_or(i32::MAX),
+        metrics.sharpe,
+        metrics.max_drawdown,
+        metrics.win_rate,
+        metrics_json,
+        refusals,
+        Value::Array(curve),
+        i32::try_from(header.rank).unwrap_or(i32::MAX),
+        i64::try_from(header.snapshots).unwrap_or(i64::MAX)
     )
-    .bind(header.id)
-    .bind(header.run_id)
-    .bind(header.strategy)
-    .bind(header.version)
-    .bind(header.params)
-    .bind(header.selection)
-    .bind(&settings)
-    .bind(header.start)
-    .bind(header.end)
-    .bind(metrics.starting_cash)
-    .bind(metrics.net_pnl)
-    .bind(metrics.gross_pnl)
-    .bind(metrics.fees_paid)
-    .bind(i32::try_from(metrics.trades).unwrap_or(i32::MAX))
-    .bind(metrics.sharpe)
-    .bind(metrics.max_drawdown)
-    .bind(metrics.win_rate)
-    .bind(&metrics_json)
-    .bind(&refusals)
-    .bind(Value::Array(curve))
-    .bind(i32::try_from(header.rank).unwrap_or(i32::MAX))
-    .bind(i64::try_from(header.snapshots).unwrap_or(i64::MAX))
     .execute(&mut *tx)
     .await?;
     let mut written = 1u64;
     let ticker = |market: u32| {
         markets
             .get(market as usize)
-            .map_or("", |m| m.ticker.as_str())
+            .map_or(String::new(), |m| m.ticker.clone())
     };
-
-    for batch in engine.executions.chunks(BATCH) {
-        let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
-            "insert into backtest_executions (backtest_id, seq, ticker, side, contracts, entry_time,
-              entry_price, entry_fee, entry_snapshot_id, entry_reason, exit_kind, exit_time,
-              exit_price, exit_fee, exit_snapshot_id, exit_reason, gross_pnl, fees, pnl) ",
-        );
-        query.push_values(batch, |mut row, e| {
-            row.push_bind(header.id)
-                .push_bind(i32::try_from(e.seq).unwrap_or(i32::MAX))
-                .push_bind(ticker(e.market))
-                .push_bind(e.side.as_str())
-                .push_bind(e.contracts)
-                .push_bind(e.entry_time)
-                .push_bind(e.entry_price)
-                .push_bind(e.entry_fee)
-                .push_bind(e.entry_snapshot_id)
-                .push_bind(&e.entry_reason)
-                .push_bind(e.exit_kind.as_str())
-                .push_bind(e.exit_time)
-                .push_bind(e.exit_price)
-                .push_bind(e.exit_fee)
-                .push_bind(e.exit_snapshot_id)
-                .push_bind(&e.exit_reason)
-                .push_bind(e.gross_pnl)
-                .push_bind(e.fees)
-                .push_bind(e.pnl);
-        });
-        written += query.build().execute(&mut *tx).await?.rows_affected();
+    for batch in engine.executions().chunks(BATCH) {
+        written += insert_executions(&mut tx, header.id, batch, &ticker).await?;
     }
-
-    for batch in engine.fills.chunks(BATCH) {
-        let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
-            "insert into trades (ticker, side, action, price, contracts, fee, is_taker, executed_at,
-              strategy, trade_source, execution_environment, backtest_result_id) ",
-        );
-        query.push_values(batch, |mut row, f| {
-            row.push_bind(ticker(f.market))
-                .push_bind(f.side.as_str())
-                .push_bind(match f.action {
-                    crate::strategy::Action::Buy => "buy",
-                    crate::strategy::Action::Sell => "sell",
-                })
-                .push_bind(f.price)
-                .push_bind(f.contracts)
-                .push_bind(f.fee)
-                .push_bind(f.liquidity == crate::fees::Liquidity::Taker)
-                .push_bind(f.at)
-                .push_bind(header.strategy)
-                .push_unseparated(", 'automated', 'backtest', ")
-                .push_bind_unseparated(header.id);
-        });
-        written += query.build().execute(&mut *tx).await?.rows_affected();
+    for batch in engine.fills().chunks(BATCH) {
+        written += insert_fills(&mut tx, header, batch, &ticker).await?;
     }
     tx.commit().await?;
     Ok(written)
+}
+
+/// One batch of executions in one statement: each column as an array, unnested into rows.
+async fn insert_executions(
+    tx: &mut PgConnection,
+    backtest_id: Uuid,
+    batch: &[Execution],
+    ticker: &impl Fn(u32) -> String,
+) -> sqlx::Result<u64> {
+    let col = |f: fn(&Execution) -> Decimal| batch.iter().map(f).collect::<Vec<_>>();
+    // language=PostgreSQL
+    let done =
+        sqlx::query!(
+        "insert into backtest_executions (backtest_id, seq, ticker, side, contracts, entry_time,
+              entry_price, entry_fee, entry_snapshot_id, entry_reason, exit_kind, exit_time,
+              exit_price, exit_fee, exit_snapshot_id, exit_reason, gross_pnl, fees, pnl)
+         select $1::uuid, * from unnest($2::int[], $3::text[], $4::text[], $5::numeric[],
+              $6::timestamptz[], $7::numeric[], $8::numeric[], $9::bigint[], $10::jsonb[],
+              $11::text[], $12::timestamptz[], $13::numeric[], $14::numeric[], $15::bigint[],
+              $16::jsonb[], $17::numeric[], $18::numeric[], $19::numeric[])",
+        backtest_id,
+        &batch
+            .iter()
+            .map(|e| i32::try_from(e.seq).unwrap_or(i32::MAX))
+            .collect::<Vec<_>>(),
+        &batch.iter().map(|e| ticker(e.market)).collect::<Vec<_>>(),
+        &batch
+            .iter()
+            .map(|e| e.side.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        &col(|e| e.contracts),
+        &batch.iter().map(|e| e.entry_time).collect::<Vec<_>>(),
+        &col(|e| e.entry_price),
+        &col(|e| e.entry_fee),
+        &batch.iter().map(|e| e.entry_snapshot_id).collect::<Vec<_>>(),
+        &batch
+            .iter()
+            .map(|e| e.entry_reason.clone())
+            .collect::<Vec<_>>(),
+        &batch
+            .iter()
+            .map(|e| e.exit_kind.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        // `as _`: the macro's check has no array-of-nullable types; these are the columns' types
+        // with nulls, which PostgreSQL accepts in arrays.
+        &batch.iter().map(|e| e.exit_time).collect::<Vec<_>>() as _,
+        &batch.iter().map(|e| e.exit_price).collect::<Vec<_>>() as _,
+        &col(|e| e.exit_fee),
+        &batch.iter().map(|e| e.exit_snapshot_id).collect::<Vec<_>>() as _,
+        &batch
+            .iter()
+            .map(|e| e.exit_reason.clone())
+            .collect::<Vec<_>>() as _,
+        &col(|e| e.gross_pnl),
+        &col(|e| e.fees),
+        &col(|e| e.pnl)
+    )
+        .execute(&mut *tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// One batch of fills as `trades` rows (execution environment `backtest`), in one statement.
+async fn insert_fills(
+    tx: &mut PgConnection,
+    header: &Header<'_>,
+    batch: &[Fill],
+    ticker: &impl Fn(u32) -> String,
+) -> sqlx::Result<u64> {
+    let col = |f: fn(&Fill) -> Decimal| batch.iter().map(f).collect::<Vec<_>>();
+    // language=PostgreSQL
+    let done = sqlx::query!(
+        "insert into trades (ticker, side, action, price, contracts, fee, is_taker, executed_at,
+              strategy, trade_source, execution_environment, backtest_result_id)
+         select t.*, $9::text, 'automated'::trade_source, 'backtest'::execution_environment, $10::uuid
+           from unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[],
+                       $6::numeric[], $7::bool[], $8::timestamptz[]) as t",
+        &batch.iter().map(|f| ticker(f.market)).collect::<Vec<_>>(),
+        &batch
+            .iter()
+            .map(|f| f.side.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        &batch
+            .iter()
+            .map(|f| match f.action {
+                Action::Buy => "buy".to_owned(),
+                Action::Sell => "sell".to_owned(),
+            })
+            .collect::<Vec<_>>(),
+        &col(|f| f.price),
+        &col(|f| f.contracts),
+        &col(|f| f.fee),
+        &batch
+            .iter()
+            .map(|f| f.liquidity == Liquidity::Taker)
+            .collect::<Vec<_>>(),
+        &batch.iter().map(|f| f.at).collect::<Vec<_>>(),
+        header.strategy,
+        header.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected())
 }

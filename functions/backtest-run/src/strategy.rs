@@ -43,8 +43,8 @@ pub enum Action {
 }
 
 /// The top of the book at one snapshot, in dollars and contracts. `None` is an empty side.
-/// Read straight from `market_snapshots` columns of the same names.
-#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
+/// Read from the `market_snapshots` columns of the same names.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Quote {
     pub yes_bid: Option<Decimal>,
     pub yes_ask: Option<Decimal>,

@@ -23,6 +23,10 @@ pub struct CollectEvent {
     /// carries none (one extra request per such game per pass).
     #[serde(default)]
     pub summary_win_probability: bool,
+    /// Re-link every game-series market to its ESPN game, not only what changed (after an
+    /// alias fix; docs/linking.md).
+    #[serde(default)]
+    pub relink: bool,
 }
 
 pub const DEFAULT_LIVE_INTERVAL_SECONDS: u64 = 10;

@@ -11,6 +11,7 @@ mod event;
 use std::collections::HashSet;
 use std::sync::Mutex;
 
+use anyhow::Context;
 use precog::config::ConfigError;
 use precog::espn::{EspnClient, EspnSettings};
 use precog::runner::{Function, NoArgs, Run, Setup};
@@ -53,6 +54,8 @@ pub struct Details {
     pub live_games: u64,
     #[serde(flatten)]
     pub totals: PassStats,
+    /// The game linker's counts for the pass's games (docs/linking.md).
+    pub linking: precog::linking::LinkStats,
 }
 
 impl Function for CollectEspn {
@@ -89,6 +92,13 @@ impl Function for CollectEspn {
                 passes.repeat_after(interval);
             }
         }
+        // The games are committed; now tie them to the Kalshi markets already stored.
+        let options = precog::linking::LinkOptions {
+            relink: event.relink,
+        };
+        details.linking = precog::linking::run(&self.pool, None, run.id, options)
+            .await
+            .context("linking games to markets")?;
         Ok(details)
     }
 }

@@ -6,46 +6,15 @@ use precog::db::rejects::NewRejected;
 use precog::db::{catalog, markets, rejects};
 use precog::domain::{Event, Market, Series};
 use precog::kalshi::{
-    parse_event, parse_market, parse_series, CursorGuard, KalshiClient, MarketsQuery, Parsed,
-    Rejection, TICKERS_PER_REQUEST,
+    parse_event, parse_market, parse_series, CursorGuard, KalshiClient, MarketsQuery,
+    TICKERS_PER_REQUEST,
 };
 use precog::runner::{Function, Run};
 use serde_json::value::RawValue;
 use sqlx::PgPool;
 
-use crate::{CollectEvent, CollectKalshi};
-
-/// Counts for one pass (and, summed, for an invocation).
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct PassStats {
-    pub pages: u64,
-    pub markets_seen: u64,
-    pub markets_changed: u64,
-    pub snapshots_inserted: u64,
-    pub rejected: u64,
-    pub events_upserted: u64,
-    pub series_upserted: u64,
-    pub orderbooks: u64,
-    /// Markets that left the open set, looked up to follow them to their result.
-    pub settlement_lookups: u64,
-    /// Of those, the ones found only in Kalshi's historical tier.
-    pub settlement_archived: u64,
-}
-
-impl PassStats {
-    pub fn add(&mut self, other: &PassStats) {
-        self.pages += other.pages;
-        self.markets_seen += other.markets_seen;
-        self.markets_changed += other.markets_changed;
-        self.snapshots_inserted += other.snapshots_inserted;
-        self.rejected += other.rejected;
-        self.events_upserted += other.events_upserted;
-        self.series_upserted += other.series_upserted;
-        self.orderbooks += other.orderbooks;
-        self.settlement_lookups += other.settlement_lookups;
-        self.settlement_archived += other.settlement_archived;
-    }
-}
+use crate::parsing::{parse_all, rejection};
+use crate::{CollectEvent, CollectKalshi, PassStats};
 
 /// The state of one invocation's passes: the catalog entries already known, so each event and
 /// series is fetched once, and only when new.
@@ -410,32 +379,5 @@ impl<'a> Collector<'a> {
             bail!("the invocation's deadline arrived mid-pass");
         }
         Ok(())
-    }
-}
-
-/// Parses every record, setting aside the ones that do not parse, with their reason.
-fn parse_all<T>(
-    raw: Vec<Box<RawValue>>,
-    parse: fn(Box<RawValue>) -> Parsed<T>,
-    source: &'static str,
-) -> (Vec<T>, Vec<NewRejected>) {
-    let mut parsed = Vec::with_capacity(raw.len());
-    let mut rejected = Vec::new();
-    for record in raw {
-        match parse(record) {
-            Ok(value) => parsed.push(value),
-            Err((why, raw)) => rejected.push(rejection(source, why, &raw)),
-        }
-    }
-    (parsed, rejected)
-}
-
-fn rejection(source: &'static str, why: Rejection, raw: &RawValue) -> NewRejected {
-    tracing::warn!(source, key = why.key.as_deref().unwrap_or(""), reason = %why, "rejected an upstream record");
-    NewRejected {
-        source,
-        natural_key: why.key.clone(),
-        reason: why.to_string(),
-        raw: serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null),
     }
 }

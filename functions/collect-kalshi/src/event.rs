@@ -29,6 +29,10 @@ pub struct CollectEvent {
     pub depth: bool,
     /// Store an unchanged market's snapshot at least this often.
     pub heartbeat_minutes: Option<u32>,
+    /// Re-link every game-series market to its ESPN game, not only what changed (after an
+    /// alias fix; docs/linking.md).
+    #[serde(default)]
+    pub relink: bool,
 }
 
 pub const DEFAULT_HEARTBEAT_MINUTES: u32 = 60;

@@ -9,6 +9,10 @@ mod collector;
 mod event;
 /// The `live_games` scope: which markets are about games live now.
 pub mod live;
+/// Raw records into domain values or kept-aside rejects.
+mod parsing;
+/// A pass's counts.
+mod stats;
 
 use anyhow::Context;
 use precog::config::ConfigError;
@@ -17,8 +21,8 @@ use precog::runner::{Function, NoArgs, Run, Setup};
 use precog::schedule::Passes;
 use sqlx::PgPool;
 
-pub use collector::PassStats;
 pub use event::CollectEvent;
+pub use stats::PassStats;
 
 pub struct CollectKalshi {
     pool: PgPool,
@@ -50,6 +54,8 @@ pub struct Details {
     pub live_markets: Option<usize>,
     #[serde(flatten)]
     pub totals: PassStats,
+    /// The game linker's counts for the pass's markets (docs/linking.md).
+    pub linking: precog::linking::LinkStats,
 }
 
 impl Function for CollectKalshi {
@@ -98,6 +104,18 @@ impl Function for CollectKalshi {
             if let Some(interval) = event.interval() {
                 passes.repeat_after(interval);
             }
+        }
+        // The markets are committed; now tie the game series' markets to their ESPN games. Not in
+        // the live scope: it polls markets already linked, and with nothing live it must cost one
+        // query (the 5-minute pass links).
+        if !event.live_games {
+            let options = precog::linking::LinkOptions {
+                relink: event.relink,
+            };
+            details.linking =
+                precog::linking::run(&self.pool, Some(&self.kalshi), run.id, options)
+                    .await
+                    .context("linking games to markets")?;
         }
         Ok(details)
     }

@@ -93,15 +93,15 @@ pub async fn run(
 
     // One snapshot for everything this invocation reads.
     let mut tx = conn.begin().await?;
-    sqlx::query("set transaction isolation level repeatable read, read only")
+    sqlx::query!("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
         .await?;
     // Fixed text forms: timestamptz in UTC (`+00`), ISO dates. Values restore the same either
     // way; fixing them makes the objects and Parquet timestamps independent of server settings.
-    sqlx::query("set local timezone = 'UTC'")
+    sqlx::query!("set local timezone = 'UTC'")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("set local datestyle = 'ISO, MDY'")
+    sqlx::query!("set local datestyle = 'ISO, MDY'")
         .execute(&mut *tx)
         .await?;
     let tables = catalog::tables(&mut tx).await?;

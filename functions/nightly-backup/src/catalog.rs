@@ -1,5 +1,8 @@
 //! What to back up, read from PostgreSQL's catalog rather than a list in the code: other
 //! functions add tables, and a backup that silently skipped one would be worse than none.
+//!
+//! So the SQL on the backed-up tables (COPY, chunk filters, deletes) is built at run time from
+//! the names and columns found here; only the queries on the catalog itself are compile-checked.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sqlx::PgConnection;
@@ -101,11 +104,11 @@ impl Table {
 /// The base and partitioned tables of the `public` schema, with their stored columns.
 pub async fn tables(conn: &mut PgConnection) -> sqlx::Result<Vec<Table>> {
     // language=PostgreSQL
-    let names: Vec<String> = sqlx::query_scalar(
-        "select c.relname::text from pg_class c
-           join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
-          order by c.relname",
+    let names = sqlx::query_scalar!(
+        r#"select c.relname::text as "name!" from pg_class c
+             join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
+            order by c.relname"#
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -135,20 +138,17 @@ pub async fn tables(conn: &mut PgConnection) -> sqlx::Result<Vec<Table>> {
 /// Stored columns in order; generated columns are left out (PostgreSQL computes them again).
 pub async fn columns(conn: &mut PgConnection, table: &str) -> sqlx::Result<Vec<Column>> {
     // language=PostgreSQL
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "select a.attname::text, format_type(a.atttypid, a.atttypmod)
-           from pg_attribute a
-          where a.attrelid = ('public.' || quote_ident($1))::regclass
-            and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
-          order by a.attnum",
+    sqlx::query_as!(
+        Column,
+        r#"select a.attname::text as "name!", format_type(a.atttypid, a.atttypmod) as "type_name!"
+             from pg_attribute a
+            where a.attrelid = ('public.' || quote_ident($1))::regclass
+              and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+            order by a.attnum"#,
+        table
     )
-    .bind(table)
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(name, type_name)| Column { name, type_name })
-        .collect())
+    .await
 }
 
 /// The UTC days on which `column` has values, found by walking an index one day at a time
@@ -157,6 +157,7 @@ pub async fn days(conn: &mut PgConnection, table: &Table) -> sqlx::Result<Vec<Ch
     let Some(col) = &table.chunk_column else {
         return Ok(vec![Chunk::All]);
     };
+    // Runtime SQL here: the table and its chunk column come from the catalog.
     let sql = format!(
         "select (min({c}) at time zone 'UTC')::date from {t} where {c} >= $1",
         c = ident(col),
@@ -190,42 +191,43 @@ pub async fn days(conn: &mut PgConnection, table: &Table) -> sqlx::Result<Vec<Ch
 
 /// Applied migration versions, oldest first.
 pub async fn migrations(conn: &mut PgConnection) -> sqlx::Result<Vec<i64>> {
-    let exists: bool =
-        sqlx::query_scalar("select to_regclass('public._sqlx_migrations') is not null")
-            .fetch_one(&mut *conn)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        r#"select to_regclass('public._sqlx_migrations') is not null as "exists!""#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if !exists {
         return Ok(Vec::new());
     }
-    sqlx::query_scalar("select version from _sqlx_migrations where success order by version")
+    sqlx::query_scalar!("select version from _sqlx_migrations where success order by version")
         .fetch_all(conn)
         .await
 }
 
 /// Sequences of the public schema (identity and serial columns) with their current values.
 pub async fn sequences(conn: &mut PgConnection) -> sqlx::Result<Vec<SequenceValue>> {
-    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "select format('%I.%I', schemaname, sequencename), last_value
-           from pg_sequences where schemaname = 'public' order by 1",
+    sqlx::query_as!(
+        SequenceValue,
+        r#"select format('%I.%I', schemaname, sequencename) as "name!",
+                  last_value as "last_value?"
+             from pg_sequences where schemaname = 'public' order by 1"#
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(name, last_value)| SequenceValue { name, last_value })
-        .collect())
+    .await
 }
 
 pub async fn server_version(conn: &mut PgConnection) -> sqlx::Result<String> {
-    sqlx::query_scalar("select current_setting('server_version')")
+    sqlx::query_scalar!(r#"select current_setting('server_version') as "version!""#)
         .fetch_one(conn)
         .await
 }
 
 pub async fn timescaledb_version(conn: &mut PgConnection) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select extversion::text from pg_extension where extname = 'timescaledb'")
-        .fetch_optional(conn)
-        .await
+    sqlx::query_scalar!(
+        r#"select extversion::text as "version!" from pg_extension where extname = 'timescaledb'"#
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// A foreign key, to drop and re-create around a restore (so tables load in any order and the
@@ -238,22 +240,16 @@ pub struct ForeignKey {
 }
 
 pub async fn foreign_keys(conn: &mut PgConnection) -> sqlx::Result<Vec<ForeignKey>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "select c.conrelid::regclass::text, c.conname::text, pg_get_constraintdef(c.oid)
-           from pg_constraint c
-          where c.contype = 'f' and c.connamespace = 'public'::regnamespace
-          order by 1, 2",
+    sqlx::query_as!(
+        ForeignKey,
+        r#"select c.conrelid::regclass::text as "table!", c.conname::text as "name!",
+                  pg_get_constraintdef(c.oid) as "definition!"
+             from pg_constraint c
+            where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+            order by 1, 2"#
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(table, name, definition)| ForeignKey {
-            table,
-            name,
-            definition,
-        })
-        .collect())
+    .await
 }
 
 /// An index (or the primary-key/unique constraint it backs), to drop before loading an empty
@@ -296,26 +292,20 @@ impl Index {
 /// The indexes of the public tables, constraints first when re-created in this order; `except`
 /// names a table to leave alone.
 pub async fn indexes(conn: &mut PgConnection, except: &str) -> sqlx::Result<Vec<Index>> {
-    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
-        "select i.indrelid::regclass::text, ic.relname::text,
-                pg_get_constraintdef(c.oid), pg_get_indexdef(i.indexrelid)
-           from pg_index i
-           join pg_class ic on ic.oid = i.indexrelid
-           join pg_class t on t.oid = i.indrelid
-           left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
-          where t.relnamespace = 'public'::regnamespace and t.relkind = 'r' and t.relname <> $1
-          order by (c.oid is null), 1, 2",
+    sqlx::query_as!(
+        Index,
+        r#"select i.indrelid::regclass::text as "table!", ic.relname::text as "name!",
+                  pg_get_constraintdef(c.oid) as "constraint?",
+                  pg_get_indexdef(i.indexrelid) as "definition!"
+             from pg_index i
+             join pg_class ic on ic.oid = i.indexrelid
+             join pg_class t on t.oid = i.indrelid
+             left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
+            where t.relnamespace = 'public'::regnamespace and t.relkind = 'r'
+              and t.relname::text <> $1
+            order by (c.oid is null), 1, 2"#,
+        except
     )
-    .bind(except)
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(table, name, constraint, definition)| Index {
-            table,
-            name,
-            constraint,
-            definition,
-        })
-        .collect())
+    .await
 }

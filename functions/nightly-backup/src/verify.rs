@@ -37,6 +37,7 @@ pub async fn run(
         "precog_verify_{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     );
+    // Runtime SQL: a database name cannot be a bind parameter.
     sqlx::query(&format!("create database {scratch}"))
         .execute(pool)
         .await

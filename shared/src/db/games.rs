@@ -38,7 +38,7 @@ async fn upsert_game(
     status: &Status,
 ) -> Result<u64, sqlx::Error> {
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into games (espn_event_id, league, season, season_type, week, scheduled_start,
                             name, short_name, home_team_id, home_team_abbreviation, home_team_name,
                             away_team_id, away_team_abbreviation, away_team_name, venue, neutral_site,
@@ -68,27 +68,27 @@ async fn upsert_game(
                  excluded.away_team_id, excluded.away_team_abbreviation, excluded.away_team_name,
                  excluded.venue, excluded.neutral_site, excluded.status_type_id,
                  excluded.status_name, excluded.status_state, excluded.completed)",
+        game.espn_event_id.as_str(),
+        game.league,
+        game.season,
+        game.season_type,
+        game.week,
+        game.scheduled_start,
+        game.name.as_deref(),
+        game.short_name.as_deref(),
+        game.home.id.as_deref(),
+        game.home.abbreviation.as_deref(),
+        game.home.name.as_deref(),
+        game.away.id.as_deref(),
+        game.away.abbreviation.as_deref(),
+        game.away.name.as_deref(),
+        game.venue.as_deref(),
+        game.neutral_site,
+        status.type_id.as_deref(),
+        status.name.as_deref(),
+        status.state.as_deref(),
+        status.completed,
     )
-    .bind(&game.espn_event_id)
-    .bind(&game.league)
-    .bind(game.season)
-    .bind(game.season_type)
-    .bind(game.week)
-    .bind(game.scheduled_start)
-    .bind(&game.name)
-    .bind(&game.short_name)
-    .bind(&game.home.id)
-    .bind(&game.home.abbreviation)
-    .bind(&game.home.name)
-    .bind(&game.away.id)
-    .bind(&game.away.abbreviation)
-    .bind(&game.away.name)
-    .bind(&game.venue)
-    .bind(game.neutral_site)
-    .bind(&status.type_id)
-    .bind(&status.name)
-    .bind(&status.state)
-    .bind(status.completed)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
@@ -106,7 +106,7 @@ async fn insert_state_if_changed(
 ) -> Result<u64, sqlx::Error> {
     let wp = state.win_probability.as_ref();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query_scalar!(
         "with candidate as (
              select $1::text as espn_event_id, $3::text as status_type_id, $4::text as status_name,
                     $5::text as status_state, $6::bool as completed, $7::text as status_detail,
@@ -125,7 +125,7 @@ async fn insert_state_if_changed(
                  home_score, away_score, possession_team_id, down, distance, yard_line, is_red_zone,
                  home_timeouts, away_timeouts, last_play_id, last_play_text, home_win_probability,
                  away_win_probability, tie_probability, win_probability_source, raw)
-             select c.espn_event_id, $2, c.status_type_id, c.status_name, c.status_state,
+             select c.espn_event_id, $2::timestamptz, c.status_type_id, c.status_name, c.status_state,
                     c.completed, c.status_detail, c.period, c.clock_seconds, c.display_clock,
                     c.home_score, c.away_score, c.possession_team_id, c.down, c.distance,
                     c.yard_line, c.is_red_zone, c.home_timeouts, c.away_timeouts, c.last_play_id,
@@ -144,33 +144,33 @@ async fn insert_state_if_changed(
           where games.espn_event_id = inserted.espn_event_id
             and (games.last_state_at is null or games.last_state_at < inserted.observed_at)
          returning 1",
+        state.espn_event_id.as_str(),
+        observed_at,
+        state.status.type_id.as_deref(),
+        state.status.name.as_deref(),
+        state.status.state.as_deref(),
+        state.status.completed,
+        state.status.detail.as_deref(),
+        state.period,
+        state.clock_seconds,
+        state.display_clock.as_deref(),
+        state.home_score,
+        state.away_score,
+        state.possession_team_id.as_deref(),
+        state.down,
+        state.distance,
+        state.yard_line,
+        state.is_red_zone,
+        state.home_timeouts,
+        state.away_timeouts,
+        state.last_play_id.as_deref(),
+        state.last_play_text.as_deref(),
+        wp.and_then(|w| w.home),
+        wp.and_then(|w| w.away),
+        wp.and_then(|w| w.tie),
+        wp.map(|w| w.source),
+        state.raw,
     )
-    .bind(&state.espn_event_id)
-    .bind(observed_at)
-    .bind(&state.status.type_id)
-    .bind(&state.status.name)
-    .bind(&state.status.state)
-    .bind(state.status.completed)
-    .bind(&state.status.detail)
-    .bind(state.period)
-    .bind(state.clock_seconds)
-    .bind(&state.display_clock)
-    .bind(state.home_score)
-    .bind(state.away_score)
-    .bind(&state.possession_team_id)
-    .bind(state.down)
-    .bind(state.distance)
-    .bind(state.yard_line)
-    .bind(state.is_red_zone)
-    .bind(state.home_timeouts)
-    .bind(state.away_timeouts)
-    .bind(&state.last_play_id)
-    .bind(&state.last_play_text)
-    .bind(wp.and_then(|w| w.home))
-    .bind(wp.and_then(|w| w.away))
-    .bind(wp.and_then(|w| w.tie))
-    .bind(wp.map(|w| w.source))
-    .bind(&state.raw)
     .fetch_all(conn)
     .await?;
     Ok(result.len() as u64)
@@ -184,13 +184,14 @@ pub async fn live_before(
     starts_before: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query_scalar(
-        "select exists(select 1 from games
-                        where league = $1 and status_state = 'in'
-                          and scheduled_start < $2 and scheduled_start > $2 - interval '1 day')",
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from games
+                          where league = $1 and status_state = 'in'
+                            and scheduled_start < $2 and scheduled_start > $2 - interval '1 day')
+                  as "live!""#,
+        league,
+        starts_before,
     )
-    .bind(league)
-    .bind(starts_before)
     .fetch_one(conn)
     .await
 }

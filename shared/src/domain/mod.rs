@@ -6,6 +6,8 @@ mod decimal;
 mod eastern;
 mod game;
 mod ids;
+/// Game links: status, market kind, YES side.
+pub mod link;
 mod market;
 mod price;
 
@@ -13,5 +15,6 @@ pub use decimal::{parse_count, parse_dollars, DecimalError};
 pub use eastern::{eastern_date, eastern_day_start};
 pub use game::{Game, GameState, Status, Team, WinProbability, KNOWN_STATUS_NAMES};
 pub use ids::{BlankId, EspnEventId, Ticker};
+pub use link::{LinkStatus, MarketKind, YesSide};
 pub use market::{Event, Market, Quote, Series};
 pub use price::{Price, PriceOutOfRange};

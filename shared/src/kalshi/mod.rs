@@ -2,6 +2,8 @@
 //! Every request goes through one token bucket and the shared retry policy.
 
 mod parse;
+/// Sports series and milestones, for the game linker.
+pub mod sports;
 pub mod wire;
 
 use std::collections::HashSet;

@@ -7,5 +7,6 @@ mod binary;
 mod collection;
 mod faults;
 mod lambda;
+mod linking;
 mod live;
 mod settlement;

@@ -98,10 +98,9 @@ pub async fn s3_store() -> (Location, Storage, String) {
         prefix: "precog/prod".into(),
     };
     let storage = Storage::open_with(&location, Some((endpoint, KEY, SECRET))).await;
-    let Storage::S3 { client, .. } = &storage else {
-        unreachable!("an S3 location")
-    };
-    client
+    storage
+        .s3_client()
+        .expect("an S3 location")
         .create_bucket()
         .bucket(&bucket)
         .send()

@@ -3,7 +3,6 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,7 +24,7 @@ const MAX_BACKTESTS: i64 = 500;
 const MAX_EXECUTIONS: i64 = 5000;
 
 /// One stored backtest's headline (backtest-run; one per parameter combination of a sweep).
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BacktestSummary {
     pub id: Uuid,
     /// The backtest-run invocation; a sweep's combinations share it.
@@ -54,7 +53,7 @@ pub struct BacktestSummary {
 }
 
 /// One position a backtest opened, from entry to exit.
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Execution {
     pub seq: i32,
     pub ticker: String,
@@ -95,20 +94,16 @@ pub struct Backtest {
     pub executions: Vec<Execution>,
 }
 
-const SUMMARY_COLUMNS: &str = "id, run_id, strategy, version, params, selection, window_start,
-    window_end, starting_cash, net_pnl, gross_pnl, fees_paid, num_trades, sharpe, max_drawdown,
-    win_rate, sweep_rank, snapshots_replayed, created_at";
-
 /// Stored backtests, newest first.
 #[utoipa::path(
     get,
     path = "/api/v1/backtests",
     tag = "backtests",
     params(
-        ("strategy" = Option<String>, Query, description = "Strategy name, e.g. `threshold_hold`", max_length = 100),
+        ("strategy" = Option<String>, Query, description = "Strategy name, e.g. `threshold_hold`", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("run_id" = Option<String>, Query, description = "One backtest-run invocation (a sweep)", format = Uuid),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of backtests", body = Page<BacktestSummary>),
@@ -131,23 +126,27 @@ pub async fn list_backtests(
     };
     let limit = params.limit(100, MAX_BACKTESTS)?;
     let after: Option<(DateTime<Utc>, Uuid)> = params.cursor("backtests")?;
+    let (after_at, after_id) = after.unzip();
     // language=PostgreSQL
-    let sql = format!(
-        "select {SUMMARY_COLUMNS} from backtest_results
-          where ($1::text is null or strategy = $1)
-            and ($2::uuid is null or run_id = $2)
-            and ($3::timestamptz is null or (created_at, id) < ($3, $4::uuid))
-          order by created_at desc, id desc
-          limit $5"
-    );
-    let rows: Vec<BacktestSummary> = sqlx::query_as(&sql)
-        .bind(strategy)
-        .bind(run_id)
-        .bind(after.map(|a| a.0))
-        .bind(after.map(|a| a.1))
-        .bind(limit + 1)
-        .fetch_all(&state.pool)
-        .await?;
+    let rows = sqlx::query_as!(
+        BacktestSummary,
+        r#"select id, run_id, strategy, version, params, selection, window_start, window_end,
+                  starting_cash, net_pnl, gross_pnl, fees_paid, num_trades, sharpe, max_drawdown,
+                  win_rate, sweep_rank, snapshots_replayed, created_at
+           from backtest_results
+           where ($1::text is null or strategy = $1)
+             and ($2::uuid is null or run_id = $2)
+             and ($3::timestamptz is null or (created_at, id) < ($3, $4::uuid))
+           order by created_at desc, id desc
+           limit $5"#,
+        strategy,
+        run_id,
+        after_at,
+        after_id,
+        limit + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(Json(Page::from_rows("backtests", rows, limit, |b| {
         (b.created_at, b.id)
     })))
@@ -174,41 +173,44 @@ pub async fn get_backtest(
     params.only(&[])?;
     let id: Uuid = id.parse().map_err(|_| ApiError::bad("id", "not a UUID"))?;
     // language=PostgreSQL
-    let sql = format!("select {SUMMARY_COLUMNS} from backtest_results where id = $1");
-    let Some(summary) = sqlx::query_as::<_, BacktestSummary>(&sql)
-        .bind(id)
-        .fetch_optional(&state.pool)
-        .await?
+    let Some(summary) = sqlx::query_as!(
+        BacktestSummary,
+        r#"select id, run_id, strategy, version, params, selection, window_start, window_end,
+                  starting_cash, net_pnl, gross_pnl, fees_paid, num_trades, sharpe, max_drawdown,
+                  win_rate, sweep_rank, snapshots_replayed, created_at
+           from backtest_results
+           where id = $1"#,
+        id
+    )
+    .fetch_optional(&state.pool)
+    .await?
     else {
         return Err(ApiError::not_found(format!("no backtest {id}")));
     };
     // language=PostgreSQL
-    let (settings, metrics, equity_curve): (
-        serde_json::Value,
-        serde_json::Value,
-        serde_json::Value,
-    ) = sqlx::query_as(
+    let details = sqlx::query!(
         "select settings, metrics, equity_curve from backtest_results where id = $1",
+        id
     )
-    .bind(id)
     .fetch_one(&state.pool)
     .await?;
     // language=PostgreSQL
-    let executions: Vec<Execution> = sqlx::query_as(
+    let executions = sqlx::query_as!(
+        Execution,
         "select seq, ticker, side, contracts, entry_time, entry_price, entry_fee, entry_snapshot_id,
                 entry_reason, exit_kind, exit_time, exit_price, exit_fee, exit_snapshot_id,
                 exit_reason, gross_pnl, fees, pnl
            from backtest_executions where backtest_id = $1 order by seq limit $2",
+        id,
+        MAX_EXECUTIONS
     )
-    .bind(id)
-    .bind(MAX_EXECUTIONS)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Backtest {
         summary,
-        settings,
-        metrics,
-        equity_curve,
+        settings: details.settings,
+        metrics: details.metrics,
+        equity_curve: details.equity_curve,
         executions,
     }))
 }

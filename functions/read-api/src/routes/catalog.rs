@@ -3,7 +3,6 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 const MAX_PAGE: i64 = 500;
 
 /// A Kalshi event, with its own fee override and the fee that applies (override, else series).
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Event {
     pub event_ticker: String,
     pub series_ticker: String,
@@ -40,24 +39,15 @@ pub struct Event {
     pub updated_at: DateTime<Utc>,
 }
 
-const EVENT_SELECT: &str = r#"
-    select e.event_ticker, e.series_ticker, e.title, e.sub_title, e.mutually_exclusive,
-           e.strike_date, e.strike_period, e.fee_type_override, e.fee_multiplier_override,
-           coalesce(e.fee_type_override, s.fee_type) as fee_type,
-           coalesce(e.fee_multiplier_override, s.fee_multiplier) as fee_multiplier,
-           e.updated_at
-    from events e left join series s on s.ticker = e.series_ticker
-"#;
-
 /// Events by ticker.
 #[utoipa::path(
     get,
     path = "/api/v1/events",
     tag = "catalog",
     params(
-        ("series" = Option<String>, Query, description = "Series ticker", max_length = 100),
+        ("series" = Option<String>, Query, description = "Series ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of events", body = Page<Event>),
@@ -73,18 +63,24 @@ pub async fn list_events(
     let series = params.identifier("series")?;
     let limit = params.limit(100, MAX_PAGE)?;
     let after: Option<String> = params.cursor("events")?;
-    let sql = format!(
-        "{EVENT_SELECT}
-         where ($1::text is null or e.series_ticker = $1)
-           and ($2::text is null or e.event_ticker > $2)
-         order by e.event_ticker limit $3"
-    );
-    let rows: Vec<Event> = sqlx::query_as(&sql)
-        .bind(series)
-        .bind(after)
-        .bind(limit + 1)
-        .fetch_all(&state.pool)
-        .await?;
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Event,
+        r#"select e.event_ticker, e.series_ticker, e.title, e.sub_title, e.mutually_exclusive,
+                  e.strike_date, e.strike_period, e.fee_type_override, e.fee_multiplier_override,
+                  coalesce(e.fee_type_override, s.fee_type) as fee_type,
+                  coalesce(e.fee_multiplier_override, s.fee_multiplier) as fee_multiplier,
+                  e.updated_at
+           from events e left join series s on s.ticker = e.series_ticker
+           where ($1::text is null or e.series_ticker = $1)
+             and ($2::text is null or e.event_ticker > $2)
+           order by e.event_ticker limit $3"#,
+        series,
+        after,
+        limit + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(Json(Page::from_rows("events", rows, limit, |e| {
         e.event_ticker.clone()
     })))
@@ -95,7 +91,7 @@ pub async fn list_events(
     get,
     path = "/api/v1/events/{event_ticker}",
     tag = "catalog",
-    params(("event_ticker" = String, Path, description = "Event ticker", max_length = 100)),
+    params(("event_ticker" = String, Path, description = "Event ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The event", body = Event),
         (status = 400, description = "Not a ticker", body = ErrorBody),
@@ -110,17 +106,26 @@ pub async fn get_event(
 ) -> ApiResult<Json<Event>> {
     params.only(&[])?;
     let ticker = identifier("event_ticker", &event_ticker)?;
-    let sql = format!("{EVENT_SELECT} where e.event_ticker = $1");
-    sqlx::query_as(&sql)
-        .bind(&ticker)
-        .fetch_optional(&state.pool)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no event {ticker}")))
+    // language=PostgreSQL
+    sqlx::query_as!(
+        Event,
+        r#"select e.event_ticker, e.series_ticker, e.title, e.sub_title, e.mutually_exclusive,
+                  e.strike_date, e.strike_period, e.fee_type_override, e.fee_multiplier_override,
+                  coalesce(e.fee_type_override, s.fee_type) as fee_type,
+                  coalesce(e.fee_multiplier_override, s.fee_multiplier) as fee_multiplier,
+                  e.updated_at
+           from events e left join series s on s.ticker = e.series_ticker
+           where e.event_ticker = $1"#,
+        ticker
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::not_found(format!("no event {ticker}")))
 }
 
 /// A Kalshi series with its fee parameters.
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Series {
     pub ticker: String,
     pub title: Option<String>,
@@ -135,21 +140,15 @@ pub struct Series {
     pub updated_at: DateTime<Utc>,
 }
 
-const SERIES_SELECT: &str = r#"
-    select ticker, title, category, frequency, tags, fee_type, fee_multiplier, contract_url,
-           updated_at
-    from series
-"#;
-
 /// Series by ticker.
 #[utoipa::path(
     get,
     path = "/api/v1/series",
     tag = "catalog",
     params(
-        ("category" = Option<String>, Query, description = "Kalshi category, e.g. `Sports`", max_length = 200),
+        ("category" = Option<String>, Query, description = "Kalshi category, e.g. `Sports`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of series", body = Page<Series>),
@@ -165,18 +164,21 @@ pub async fn list_series(
     let category = params.text("category")?;
     let limit = params.limit(100, MAX_PAGE)?;
     let after: Option<String> = params.cursor("series")?;
-    let sql = format!(
-        "{SERIES_SELECT}
-         where ($1::text is null or category = $1)
-           and ($2::text is null or ticker > $2)
-         order by ticker limit $3"
-    );
-    let rows: Vec<Series> = sqlx::query_as(&sql)
-        .bind(category)
-        .bind(after)
-        .bind(limit + 1)
-        .fetch_all(&state.pool)
-        .await?;
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Series,
+        r#"select ticker, title, category, frequency, tags, fee_type, fee_multiplier, contract_url,
+                  updated_at
+           from series
+           where ($1::text is null or category = $1)
+             and ($2::text is null or ticker > $2)
+           order by ticker limit $3"#,
+        category,
+        after,
+        limit + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(Json(Page::from_rows("series", rows, limit, |s| {
         s.ticker.clone()
     })))
@@ -187,7 +189,7 @@ pub async fn list_series(
     get,
     path = "/api/v1/series/{ticker}",
     tag = "catalog",
-    params(("ticker" = String, Path, description = "Series ticker", max_length = 100)),
+    params(("ticker" = String, Path, description = "Series ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The series", body = Series),
         (status = 400, description = "Not a ticker", body = ErrorBody),
@@ -202,11 +204,17 @@ pub async fn get_series(
 ) -> ApiResult<Json<Series>> {
     params.only(&[])?;
     let ticker = identifier("ticker", &ticker)?;
-    let sql = format!("{SERIES_SELECT} where ticker = $1");
-    sqlx::query_as(&sql)
-        .bind(&ticker)
-        .fetch_optional(&state.pool)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no series {ticker}")))
+    // language=PostgreSQL
+    sqlx::query_as!(
+        Series,
+        r#"select ticker, title, category, frequency, tags, fee_type, fee_multiplier, contract_url,
+                  updated_at
+           from series
+           where ticker = $1"#,
+        ticker
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .map(Json)
+    .ok_or_else(|| ApiError::not_found(format!("no series {ticker}")))
 }

@@ -70,7 +70,7 @@ pub struct Link {
     /// Why this status, in one sentence.
     pub reason: String,
     /// The checks recorded: `[{check, ok, severity, detail}]`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Vec<Object>)]
     pub checks: serde_json::Value,
     /// A check failed loudly (for one, the market that resolved YES is not ESPN's winner).
     pub flagged: bool,

@@ -2,7 +2,6 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,7 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// One invocation of a function, from the `collection_runs` ledger.
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RunRow {
     pub id: Uuid,
     pub function: String,
@@ -41,11 +40,11 @@ pub struct RunRow {
     path = "/api/v1/runs",
     tag = "runs",
     params(
-        ("function" = Option<String>, Query, description = "Function name, e.g. `collect-kalshi`", max_length = 100),
-        ("status" = Option<String>, Query, description = "`running`, `ok`, `failed` or `skipped`"),
+        ("function" = Option<String>, Query, description = "Function name, e.g. `collect-kalshi`", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
+        ("status" = inline(Option<crate::openapi_params::RunStatusParam>), Query, description = "`running`, `ok`, `failed` or `skipped`"),
         ("since" = Option<String>, Query, description = "Only runs started at or after (RFC 3339)", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of runs", body = Page<RunRow>),
@@ -64,7 +63,10 @@ pub async fn list_runs(
     let limit = params.limit(100, 500)?;
     let after: Option<(DateTime<Utc>, Uuid)> = params.cursor("runs")?;
     // language=PostgreSQL
-    let rows: Vec<RunRow> = sqlx::query_as(
+    let (after_at, after_id) = after.unzip();
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        RunRow,
         r#"select id, function, trigger, started_at, finished_at, status, rows_written,
                   rows_rejected, error, summary
            from collection_runs
@@ -74,13 +76,13 @@ pub async fn list_runs(
              and ($4::timestamptz is null or (started_at, id) < ($4, $5::uuid))
            order by started_at desc, id desc
            limit $6"#,
+        function,
+        status,
+        since,
+        after_at,
+        after_id,
+        limit + 1
     )
-    .bind(function)
-    .bind(status)
-    .bind(since)
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Page::from_rows("runs", rows, limit, |r| {

@@ -3,7 +3,6 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 const ENVIRONMENTS: &[&str] = &["live", "paper", "backtest"];
 
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Trade {
     pub id: i64,
     pub ticker: String,
@@ -50,11 +49,11 @@ pub struct Trade {
     path = "/api/v1/trades",
     tag = "trading",
     params(
-        ("execution_environment" = Option<String>, Query, description = "`live` (default), `paper` or `backtest`"),
-        ("ticker" = Option<String>, Query, description = "Market ticker", max_length = 100),
+        ("execution_environment" = inline(Option<crate::openapi_params::ExecutionEnvironmentParam>), Query, description = "`live` (default), `paper` or `backtest`"),
+        ("ticker" = Option<String>, Query, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("since" = Option<String>, Query, description = "Only trades executed at or after (RFC 3339)", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 1000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of trades", body = Page<Trade>),
@@ -81,24 +80,27 @@ pub async fn list_trades(
     let limit = params.limit(100, 1000)?;
     let after: Option<(DateTime<Utc>, i64)> = params.cursor("trades")?;
     // language=PostgreSQL
-    let rows: Vec<Trade> = sqlx::query_as(
+    let (after_at, after_id) = after.unzip();
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Trade,
         r#"select id, ticker, side, action, price, contracts, fee, is_taker, executed_at, strategy,
-                  order_id, trade_source::text as trade_source,
-                  execution_environment::text as execution_environment
+                  order_id, trade_source::text as "trade_source!",
+                  execution_environment::text as "execution_environment!"
            from trades
-           where execution_environment = $1::execution_environment
+           where execution_environment = $1::text::execution_environment
              and ($2::text is null or ticker = $2)
              and ($3::timestamptz is null or executed_at >= $3)
              and ($4::timestamptz is null or (executed_at, id) < ($4, $5::bigint))
            order by executed_at desc, id desc
            limit $6"#,
+        environment,
+        ticker,
+        since,
+        after_at,
+        after_id,
+        limit + 1
     )
-    .bind(environment)
-    .bind(ticker)
-    .bind(since)
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Page::from_rows("trades", rows, limit, |t| {
@@ -106,7 +108,7 @@ pub async fn list_trades(
     })))
 }
 
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Position {
     pub id: i64,
     pub ticker: String,
@@ -129,11 +131,11 @@ pub struct Position {
     path = "/api/v1/positions",
     tag = "trading",
     params(
-        ("execution_environment" = Option<String>, Query, description = "`live` (default), `paper` or `backtest`"),
-        ("status" = Option<String>, Query, description = "`open`, `closed` or `settled`"),
-        ("ticker" = Option<String>, Query, description = "Market ticker", max_length = 100),
+        ("execution_environment" = inline(Option<crate::openapi_params::ExecutionEnvironmentParam>), Query, description = "`live` (default), `paper` or `backtest`"),
+        ("status" = inline(Option<crate::openapi_params::PositionStatusParam>), Query, description = "`open`, `closed` or `settled`"),
+        ("ticker" = Option<String>, Query, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 1000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of positions", body = Page<Position>),
@@ -160,24 +162,27 @@ pub async fn list_positions(
     let limit = params.limit(100, 1000)?;
     let after: Option<(DateTime<Utc>, i64)> = params.cursor("positions")?;
     // language=PostgreSQL
-    let rows: Vec<Position> = sqlx::query_as(
+    let (after_at, after_id) = after.unzip();
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Position,
         r#"select id, ticker, side, contracts, average_entry_price, opened_at, closed_at, status,
-                  realized_pnl, strategy, trade_source::text as trade_source,
-                  execution_environment::text as execution_environment
+                  realized_pnl, strategy, trade_source::text as "trade_source!",
+                  execution_environment::text as "execution_environment!"
            from positions
-           where execution_environment = $1::execution_environment
+           where execution_environment = $1::text::execution_environment
              and ($2::text is null or status = $2)
              and ($3::text is null or ticker = $3)
              and ($4::timestamptz is null or (opened_at, id) < ($4, $5::bigint))
            order by opened_at desc, id desc
            limit $6"#,
+        environment,
+        status,
+        ticker,
+        after_at,
+        after_id,
+        limit + 1
     )
-    .bind(environment)
-    .bind(status)
-    .bind(ticker)
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Page::from_rows("positions", rows, limit, |p| {

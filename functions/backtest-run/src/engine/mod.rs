@@ -1,0 +1,201 @@
+//! One backtest's engine: the replay feeds it snapshots and settlements in time order; it asks
+//! the strategy for orders, matches them against the book it was shown (`matching`), keeps the
+//! books (`book`) and tracks performance (`performance`).
+
+mod book;
+mod matching;
+mod performance;
+mod records;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::fees::Liquidity;
+use crate::strategy::{Order, Snapshot, Strategy, View};
+
+use book::{Book, Terms};
+use matching::Arrival;
+pub use performance::Performance;
+pub use records::{Execution, ExitKind, Fill, Item, MarketMeta, Refusal, Refusals, Settings};
+
+/// One strategy instance's whole backtest state.
+pub struct Engine {
+    strategy: Box<dyn Strategy>,
+    settings: Settings,
+    book: Book,
+    /// Limit orders waiting in the book, at most one per market.
+    resting: FxHashMap<u32, Order>,
+    pub refusals: Refusals,
+    pub performance: Performance,
+}
+
+impl Engine {
+    pub fn new(strategy: Box<dyn Strategy>, settings: Settings) -> Self {
+        let cash = settings.starting_cash;
+        Self {
+            strategy,
+            settings,
+            book: Book::new(cash),
+            resting: FxHashMap::default(),
+            refusals: Refusals::default(),
+            performance: Performance::new(cash),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn equity(&self) -> Decimal {
+        self.book.equity()
+    }
+
+    /// Every fill, in the order it happened.
+    pub fn fills(&self) -> &[Fill] {
+        &self.book.fills
+    }
+
+    /// Every position that ended (all of them once finished), in the order they were opened.
+    pub fn executions(&self) -> &[Execution] {
+        &self.book.executions
+    }
+
+    /// Starts the daily series at the window's first instant.
+    pub fn begin(&mut self, at: DateTime<Utc>) {
+        self.performance.begin(at, self.equity());
+    }
+
+    pub fn step(&mut self, item: &Item, markets: &[MarketMeta]) {
+        self.performance.roll_days(item.at(), self.equity());
+        match item {
+            Item::Snapshot(snapshot) => self.on_snapshot(snapshot, markets),
+            Item::Settle(market, at) => self.settle(*market, *at, markets),
+        }
+    }
+
+    fn on_snapshot(&mut self, snapshot: &Snapshot, markets: &[MarketMeta]) {
+        let Some(meta) = markets.get(snapshot.market as usize) else {
+            return;
+        };
+        let marked_changed = self.book.mark(snapshot.market, &snapshot.quote);
+        let result = meta.visible_result(snapshot.at);
+        let open = snapshot.tradable && result.is_none();
+        if !self.resting.is_empty() {
+            if let Some(resting) = self.resting.remove(&snapshot.market) {
+                if open {
+                    self.fill_resting(resting, snapshot, meta);
+                } else {
+                    self.refusals.limit_unfilled += 1;
+                }
+            }
+        }
+        let order = self.strategy.on_snapshot(&View {
+            ticker: &meta.ticker,
+            snapshot,
+            position: self.book.position(snapshot.market),
+            result,
+        });
+        if let Some(order) = order {
+            if open {
+                self.execute(order, snapshot, meta);
+            } else {
+                self.refusals.market_not_open += 1;
+            }
+        } else if marked_changed {
+            self.performance.observe(snapshot.at, self.equity(), false);
+        }
+    }
+
+    /// A new order: it replaces any limit resting in its market, then takes or rests.
+    fn execute(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+        if self.resting.remove(&snapshot.market).is_some() {
+            self.refusals.limit_unfilled += 1;
+        }
+        match matching::arrive(&order, &snapshot.quote) {
+            Arrival::Rest => {
+                self.resting.insert(snapshot.market, order);
+            }
+            Arrival::Take(price) => {
+                self.fill(order, snapshot, meta, price, Liquidity::Taker);
+            }
+            Arrival::NoQuote => self.refusals.no_quote += 1,
+        }
+    }
+
+    /// A resting limit order meets a new snapshot of its market: it fills at its price when the
+    /// opposite touch has traded through it; what the shown size left over keeps resting.
+    fn fill_resting(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+        let Some(limit) = matching::resting_fill(&order, &snapshot.quote) else {
+            self.resting.insert(snapshot.market, order);
+            return;
+        };
+        let (wanted, rest) = (order.contracts, order.clone());
+        let filled = self.fill(order, snapshot, meta, limit, Liquidity::Maker);
+        if filled > Decimal::ZERO && filled < wanted {
+            self.resting.insert(
+                snapshot.market,
+                Order {
+                    contracts: wanted - filled,
+                    ..rest
+                },
+            );
+        } else if filled < wanted {
+            self.refusals.limit_unfilled += 1;
+        }
+    }
+
+    /// Fills `order` at `price`; returns the contracts filled (zero when refused).
+    fn fill(
+        &mut self,
+        order: Order,
+        snapshot: &Snapshot,
+        meta: &MarketMeta,
+        price: Decimal,
+        liquidity: Liquidity,
+    ) -> Decimal {
+        let terms = Terms {
+            price,
+            liquidity,
+            fees: self.settings.fees,
+            schedule: &meta.fees,
+            respect_size: self.settings.respect_top_of_book_size,
+        };
+        let was_flat = self.book.is_flat();
+        match self.book.fill(order, snapshot, &terms) {
+            Ok(contracts) => {
+                self.performance
+                    .exposure(was_flat, self.book.is_flat(), snapshot.at);
+                self.performance.observe(snapshot.at, self.equity(), true);
+                contracts
+            }
+            Err(refusal) => {
+                self.refusals.count(refusal);
+                Decimal::ZERO
+            }
+        }
+    }
+
+    fn settle(&mut self, market: u32, at: DateTime<Utc>, markets: &[MarketMeta]) {
+        let Some(meta) = markets.get(market as usize) else {
+            return;
+        };
+        if self.resting.remove(&market).is_some() {
+            self.refusals.limit_unfilled += 1;
+        }
+        let was_flat = self.book.is_flat();
+        if self.book.settle(market, at, meta) {
+            self.performance.exposure(was_flat, self.book.is_flat(), at);
+            self.performance.observe(at, self.equity(), true);
+        }
+    }
+
+    /// Closes the books at the window's end: open positions are reported marked at their bid.
+    pub fn finish(&mut self, end: DateTime<Utc>) {
+        self.refusals.limit_unfilled += self.resting.drain().count() as u64;
+        self.performance.finish(end, self.equity());
+        self.book.close_open();
+    }
+}

@@ -1,0 +1,164 @@
+//! What the engine is given (markets, replay items, settings) and what it leaves behind (fills,
+//! executions, refusals).
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::fees::{FeeModel, FeeSchedule, Liquidity};
+use crate::strategy::{Action, Side, Snapshot};
+
+/// What the replay knows about a market before it starts (one row of `markets` and its fees).
+#[derive(Debug, Clone)]
+pub struct MarketMeta {
+    pub ticker: String,
+    pub fees: FeeSchedule,
+    pub result: Option<String>,
+    /// When we first saw the result: before this instant strategies must not know it.
+    pub determined_at: Option<DateTime<Utc>>,
+    /// What one YES contract pays at settlement (NO pays `notional − yes_payout`).
+    pub yes_payout: Option<Decimal>,
+    pub notional: Decimal,
+    /// When open positions are paid: the settlement time, never before determination.
+    pub settle_at: Option<DateTime<Utc>>,
+}
+
+impl MarketMeta {
+    pub(crate) fn visible_result(&self, now: DateTime<Utc>) -> Option<&str> {
+        match self.determined_at {
+            Some(at) if at <= now => self.result.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn payout(&self, side: Side) -> Option<Decimal> {
+        let yes = self.yes_payout?;
+        Some(match side {
+            Side::Yes => yes,
+            Side::No => self.notional - yes,
+        })
+    }
+}
+
+/// One step of the replay.
+#[derive(Debug, Clone)]
+pub enum Item {
+    Snapshot(Snapshot),
+    /// Market `0` settles at `1`: open positions there are paid.
+    Settle(u32, DateTime<Utc>),
+}
+
+impl Item {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Snapshot(s) => s.at,
+            Self::Settle(_, at) => *at,
+        }
+    }
+}
+
+/// How orders fill.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub starting_cash: Decimal,
+    /// Fill at most the top-of-book size when the snapshot records it.
+    pub respect_top_of_book_size: bool,
+    /// Each series' fee terms, or none.
+    pub fees: FeeModel,
+}
+
+/// One fill, stored as a `trades` row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fill {
+    pub market: u32,
+    pub side: Side,
+    pub action: Action,
+    pub price: Decimal,
+    pub contracts: Decimal,
+    pub fee: Decimal,
+    pub liquidity: Liquidity,
+    pub at: DateTime<Utc>,
+}
+
+/// How a position ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExitKind {
+    Sold,
+    Settled,
+    Open,
+}
+
+impl ExitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sold => "sold",
+            Self::Settled => "settled",
+            Self::Open => "open",
+        }
+    }
+}
+
+/// One position from entry to exit, stored as a `backtest_executions` row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Execution {
+    pub seq: u32,
+    pub market: u32,
+    pub side: Side,
+    /// Contracts bought in total.
+    pub contracts: Decimal,
+    pub entry_time: DateTime<Utc>,
+    /// Average entry price.
+    pub entry_price: Decimal,
+    pub entry_fee: Decimal,
+    pub entry_snapshot_id: i64,
+    pub entry_reason: Value,
+    pub exit_kind: ExitKind,
+    pub exit_time: Option<DateTime<Utc>>,
+    /// Average exit price: sale, settlement payout, or the bid it was marked at while open.
+    pub exit_price: Option<Decimal>,
+    pub exit_fee: Decimal,
+    pub exit_snapshot_id: Option<i64>,
+    pub exit_reason: Option<Value>,
+    pub gross_pnl: Decimal,
+    pub fees: Decimal,
+    pub pnl: Decimal,
+    /// Whether the side bought won (settled positions only), for the Brier score.
+    pub won: Option<bool>,
+}
+
+/// Why the book would not fill an order it was handed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NoSize,
+    InsufficientCash,
+    OppositePosition,
+    NoPosition,
+}
+
+/// Orders the engine did not fill, by reason.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Refusals {
+    pub market_not_open: u64,
+    pub no_quote: u64,
+    pub no_size: u64,
+    pub insufficient_cash: u64,
+    pub opposite_position: u64,
+    pub no_position: u64,
+    /// Limit orders (or what was left of them) that never filled: replaced by a newer order,
+    /// dropped when their market closed or settled, or still resting at the window's end.
+    pub limit_unfilled: u64,
+}
+
+impl Refusals {
+    pub(crate) fn count(&mut self, refusal: Refusal) {
+        let counter = match refusal {
+            Refusal::NoSize => &mut self.no_size,
+            Refusal::InsufficientCash => &mut self.insufficient_cash,
+            Refusal::OppositePosition => &mut self.opposite_position,
+            Refusal::NoPosition => &mut self.no_position,
+        };
+        *counter += 1;
+    }
+}

@@ -1,0 +1,334 @@
+//! The engine over hand-built events, no database: a scripted strategy places given orders at
+//! given snapshots, and the books are checked to the cent against numbers worked by hand.
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use serde_json::json;
+
+use super::*;
+use crate::fees::{FeeModel, FeeSchedule, Liquidity};
+use crate::strategy::{Action, Order, OrderType, Quote, Side, Snapshot, Strategy, View};
+
+fn d(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-01T12:00:00Z".parse().expect("time")
+}
+
+fn mins(n: i64) -> DateTime<Utc> {
+    t0() + Duration::minutes(n)
+}
+
+/// Places the order scripted for a snapshot id, nothing otherwise.
+struct Script(FxHashMap<i64, Order>);
+
+impl Strategy for Script {
+    fn on_snapshot(&mut self, view: &View<'_>) -> Option<Order> {
+        self.0.remove(&view.snapshot.id)
+    }
+}
+
+fn order(side: Side, action: Action, contracts: &str, order_type: OrderType) -> Order {
+    Order {
+        side,
+        action,
+        contracts: d(contracts),
+        order_type,
+        reason: json!({"signal": "script"}),
+    }
+}
+
+fn buy(contracts: &str) -> Order {
+    order(Side::Yes, Action::Buy, contracts, OrderType::Market)
+}
+
+fn sell(contracts: &str) -> Order {
+    order(Side::Yes, Action::Sell, contracts, OrderType::Market)
+}
+
+fn limit_buy(contracts: &str, limit: &str) -> Order {
+    order(
+        Side::Yes,
+        Action::Buy,
+        contracts,
+        OrderType::Limit(d(limit)),
+    )
+}
+
+/// A YES book: bid, ask, and the ask's size when shown.
+fn quote(bid: &str, ask: &str, ask_size: Option<&str>) -> Quote {
+    Quote {
+        yes_bid: Some(d(bid)),
+        yes_ask: Some(d(ask)),
+        yes_ask_size: ask_size.map(d),
+        ..Quote::default()
+    }
+}
+
+fn snap(id: i64, at: DateTime<Utc>, quote: Quote) -> Item {
+    Item::Snapshot(Snapshot {
+        id,
+        market: 0,
+        at,
+        tradable: true,
+        quote,
+    })
+}
+
+/// One market; YES wins (pays $1) and settles at `settle_at` when given.
+fn market(fee_type: &str, settle_at: Option<DateTime<Utc>>) -> Vec<MarketMeta> {
+    vec![MarketMeta {
+        ticker: "KXT-1".to_owned(),
+        fees: FeeSchedule {
+            fee_type: fee_type.to_owned(),
+            multiplier: Decimal::ONE,
+        },
+        result: settle_at.map(|_| "yes".to_owned()),
+        determined_at: settle_at,
+        yes_payout: settle_at.map(|_| Decimal::ONE),
+        notional: Decimal::ONE,
+        settle_at,
+    }]
+}
+
+/// Runs `items` through a fresh engine with `orders` scripted by snapshot id.
+fn run(
+    cash: &str,
+    fees: FeeModel,
+    markets: &[MarketMeta],
+    orders: Vec<(i64, Order)>,
+    items: &[Item],
+    end: DateTime<Utc>,
+) -> Engine {
+    let settings = Settings {
+        starting_cash: d(cash),
+        respect_top_of_book_size: true,
+        fees,
+    };
+    let mut engine = Engine::new(Box::new(Script(orders.into_iter().collect())), settings);
+    engine.begin(t0());
+    for item in items {
+        engine.step(item, markets);
+    }
+    engine.finish(end);
+    engine
+}
+
+#[test]
+fn a_crossing_limit_takes_at_the_ask_pays_the_taker_fee_and_settlement_pays_out() {
+    let markets = market("quadratic", Some(mins(120)));
+    let items = [
+        snap(1, t0(), quote("0.48", "0.50", None)),
+        Item::Settle(0, mins(120)),
+    ];
+    let engine = run(
+        "1000",
+        FeeModel::Series,
+        &markets,
+        vec![(1, limit_buy("100", "0.60"))],
+        &items,
+        mins(180),
+    );
+    let fill = &engine.fills()[0];
+    // At the ask, not the limit: 100 × 0.50, fee 0.07 × 100 × 0.25 = $1.75.
+    assert_eq!((fill.price, fill.fee), (d("0.50"), d("1.75")));
+    assert_eq!(fill.liquidity, Liquidity::Taker);
+    // 1000 − 50 − 1.75 + 100 paid at settlement.
+    assert_eq!(engine.equity(), d("1048.25"));
+    let execution = &engine.executions()[0];
+    assert_eq!(execution.exit_kind, ExitKind::Settled);
+    assert_eq!(execution.exit_price, Some(d("1")));
+    assert_eq!(
+        (execution.gross_pnl, execution.fees, execution.pnl),
+        (d("50"), d("1.75"), d("48.25"))
+    );
+    assert_eq!(execution.won, Some(true));
+    // Held from the fill to settlement: 2 of the 3 hours.
+    assert_eq!(engine.performance.exposed_secs, 7200);
+}
+
+#[test]
+fn the_zero_fee_model_charges_nothing_on_the_same_trades() {
+    let markets = market("quadratic", Some(mins(120)));
+    let items = [
+        snap(1, t0(), quote("0.48", "0.50", None)),
+        Item::Settle(0, mins(120)),
+    ];
+    let engine = run(
+        "1000",
+        FeeModel::Zero,
+        &markets,
+        vec![(1, buy("100"))],
+        &items,
+        mins(180),
+    );
+    assert_eq!(engine.fills()[0].fee, d("0"));
+    assert_eq!(engine.executions()[0].pnl, d("50"));
+    assert_eq!(engine.equity(), d("1050"));
+}
+
+#[test]
+fn a_resting_limit_fills_as_maker_up_to_the_shown_size_and_the_rest_is_dropped_on_close() {
+    let markets = market("quadratic_with_maker_fees", None);
+    let closed = Item::Snapshot(Snapshot {
+        id: 4,
+        market: 0,
+        at: mins(3),
+        tradable: false,
+        quote: quote("0.36", "0.40", Some("500")),
+    });
+    let items = [
+        // The ask is above the limit: the order rests.
+        snap(1, t0(), quote("0.38", "0.45", Some("50"))),
+        // Still above: it keeps resting.
+        snap(2, mins(1), quote("0.38", "0.41", Some("50"))),
+        // The ask trades down to the limit with 30 shown: 30 fill at 0.40, 70 keep resting.
+        snap(3, mins(2), quote("0.36", "0.40", Some("30"))),
+        // The market closes with 70 still resting.
+        closed,
+    ];
+    let engine = run(
+        "1000",
+        FeeModel::Series,
+        &markets,
+        vec![(1, limit_buy("100", "0.40"))],
+        &items,
+        mins(10),
+    );
+    assert_eq!(engine.fills().len(), 1);
+    let fill = &engine.fills()[0];
+    assert_eq!(fill.liquidity, Liquidity::Maker);
+    assert_eq!((fill.price, fill.contracts), (d("0.40"), d("30")));
+    // Maker rate: 0.0175 × 30 × 0.40 × 0.60 = 0.126 → $0.13.
+    assert_eq!(fill.fee, d("0.13"));
+    assert_eq!(engine.refusals.limit_unfilled, 1);
+    // Still open at the end, marked at the last bid: 1000 − 12.13 + 30 × 0.36.
+    assert_eq!(engine.equity(), d("998.67"));
+    let execution = &engine.executions()[0];
+    assert_eq!(execution.exit_kind, ExitKind::Open);
+    assert_eq!(execution.exit_price, Some(d("0.36")));
+}
+
+#[test]
+fn a_losing_round_trip_books_its_pnl_and_the_drawdown_from_the_peak() {
+    let markets = market("quadratic", None);
+    let items = [
+        snap(1, t0(), quote("0.48", "0.50", None)),
+        snap(2, mins(60), quote("0.30", "0.32", None)),
+    ];
+    let end: DateTime<Utc> = "2026-11-03T00:00:00Z".parse().expect("time");
+    let engine = run(
+        "100",
+        FeeModel::Series,
+        &markets,
+        vec![(1, buy("10")), (2, sell("10"))],
+        &items,
+        end,
+    );
+    // Bought 10 at 0.50 (fee 0.175 → 0.18), sold 10 at the 0.30 bid (fee 0.147 → 0.15).
+    let execution = &engine.executions()[0];
+    assert_eq!(execution.exit_kind, ExitKind::Sold);
+    assert_eq!(
+        (execution.entry_price, execution.exit_price),
+        (d("0.50"), Some(d("0.30")))
+    );
+    assert_eq!(
+        (execution.gross_pnl, execution.fees, execution.pnl),
+        (d("-2.00"), d("0.33"), d("-2.33"))
+    );
+    assert_eq!(engine.equity(), d("97.67"));
+    // The peak is the starting $100 at noon on Nov 1; equity never gets back to it, so the
+    // drawdown lasts to the window's end, 36 hours later.
+    assert_eq!(engine.performance.max_drawdown, d("2.33"));
+    assert_eq!(engine.performance.max_drawdown_pct, d("0.0233"));
+    assert_eq!(engine.performance.max_drawdown_duration_secs, 36 * 3600);
+    assert_eq!(engine.performance.exposed_secs, 3600);
+    // One end-of-day equity per UTC day of the window (Nov 1, 2 and 3).
+    let days: Vec<Decimal> = engine.performance.daily.iter().map(|(_, e)| *e).collect();
+    assert_eq!(days, vec![d("97.67"); 3]);
+    // The curve: the start, each fill, the end.
+    let curve: Vec<Decimal> = engine.performance.curve.iter().map(|(_, e)| *e).collect();
+    assert_eq!(curve, vec![d("100"), d("99.62"), d("97.67"), d("97.67")]);
+}
+
+#[test]
+fn orders_the_book_cannot_fill_are_counted_by_reason() {
+    let markets = market("quadratic", None);
+    let no_ask = Quote {
+        yes_bid: Some(d("0.48")),
+        ..Quote::default()
+    };
+    let closed = Item::Snapshot(Snapshot {
+        id: 7,
+        market: 0,
+        at: mins(7),
+        tradable: false,
+        quote: quote("0.48", "0.50", None),
+    });
+    let items = [
+        snap(1, t0(), quote("0.48", "0.50", None)),
+        snap(2, mins(1), quote("0.48", "0.50", None)),
+        snap(3, mins(2), no_ask),
+        snap(4, mins(3), quote("0.48", "0.50", Some("0"))),
+        snap(5, mins(4), quote("0.48", "0.50", None)),
+        snap(6, mins(5), quote("0.48", "0.50", None)),
+        closed,
+    ];
+    let orders = vec![
+        // $50 + fee is more than the $10 there is.
+        (1, buy("100")),
+        // Nothing held to sell.
+        (2, sell("1")),
+        (3, buy("1")),
+        // Nothing shown at the ask.
+        (4, buy("1")),
+        // Fills: 10 at 0.50 + 0.18.
+        (5, buy("10")),
+        // NO while holding YES.
+        (6, order(Side::No, Action::Buy, "1", OrderType::Market)),
+        (7, buy("1")),
+    ];
+    let engine = run("10", FeeModel::Series, &markets, orders, &items, mins(10));
+    let r = &engine.refusals;
+    assert_eq!(
+        (
+            r.insufficient_cash,
+            r.no_position,
+            r.no_quote,
+            r.no_size,
+            r.opposite_position,
+            r.market_not_open
+        ),
+        (1, 1, 1, 1, 1, 1)
+    );
+    assert_eq!(engine.fills().len(), 1);
+    assert_eq!(engine.executions()[0].contracts, d("10"));
+}
+
+#[test]
+fn matching_takes_crossing_orders_and_rests_the_rest() {
+    let book = quote("0.48", "0.50", None);
+    let arrive = |o: Order| matching::arrive(&o, &book);
+    assert_eq!(arrive(buy("1")), Arrival::Take(d("0.50")));
+    assert_eq!(arrive(sell("1")), Arrival::Take(d("0.48")));
+    assert_eq!(arrive(limit_buy("1", "0.50")), Arrival::Take(d("0.50")));
+    assert_eq!(arrive(limit_buy("1", "0.49")), Arrival::Rest);
+    let limit_sell = order(Side::Yes, Action::Sell, "1", OrderType::Limit(d("0.49")));
+    assert_eq!(arrive(limit_sell.clone()), Arrival::Rest);
+    // The NO ask is 1 − the YES bid.
+    let no = order(Side::No, Action::Buy, "1", OrderType::Market);
+    assert_eq!(arrive(no), Arrival::Take(d("0.52")));
+    assert_eq!(
+        matching::arrive(&buy("1"), &Quote::default()),
+        Arrival::NoQuote
+    );
+    // A resting sell fills at its limit once the bid reaches it.
+    assert_eq!(
+        matching::resting_fill(&limit_sell, &quote("0.49", "0.51", None)),
+        Some(d("0.49"))
+    );
+    assert_eq!(matching::resting_fill(&limit_sell, &book), None);
+}

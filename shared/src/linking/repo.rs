@@ -1,0 +1,434 @@
+//! The linker's reads and writes. Inputs are read in bulk (one query per table for a whole batch
+//! of events), the rows are written with one upsert per chunk that skips rows whose content did
+//! not change, so a relink with nothing new rewrites nothing.
+//!
+//! Runtime-checked SQL (`sqlx::query`), not `query!`: the workspace has no `.sqlx/` offline data
+//! yet, and these statements bind arrays whose shapes the macros would check no better.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::matcher::{
+    AliasBook, AliasRow, GameFacts, GameIndex, LearnedAlias, LinkRow, MarketFacts, MilestoneFacts,
+    MATCHER_VERSION,
+};
+use crate::domain::eastern_date;
+use crate::domain::MarketKind;
+
+/// A game series: its league and what its markets are.
+#[derive(Debug, Clone)]
+pub struct GameSeries {
+    pub league: String,
+    pub kind: MarketKind,
+}
+
+pub async fn game_series(pool: &PgPool) -> Result<HashMap<String, GameSeries>, sqlx::Error> {
+    // language=PostgreSQL
+    let rows = sqlx::query("select series_ticker, league, kind from game_series")
+        .fetch_all(pool)
+        .await?;
+    let mut series = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let kind: String = row.try_get("kind")?;
+        series.insert(
+            row.try_get("series_ticker")?,
+            GameSeries {
+                league: row.try_get("league")?,
+                // The CHECK constraint allows only the four spellings.
+                kind: kind.parse().unwrap_or(MarketKind::Other),
+            },
+        );
+    }
+    Ok(series)
+}
+
+/// The watermark `key` in `linker_state`.
+pub async fn watermark(pool: &PgPool, key: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    // language=PostgreSQL
+    sqlx::query_scalar("select at from linker_state where key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn set_watermark(pool: &PgPool, key: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    // language=PostgreSQL
+    sqlx::query(
+        "insert into linker_state (key, at) values ($1, $2)
+         on conflict (key) do update set at = excluded.at, updated_at = now()",
+    )
+    .bind(key)
+    .bind(at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The event tickers to (re)link: every game-series event when `since` is `None`, otherwise the
+/// events whose markets, series, milestones, aliases or nearby games changed after `since`.
+pub async fn events_to_link(
+    pool: &PgPool,
+    since: Option<DateTime<Utc>>,
+    makeup_window_days: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    // language=PostgreSQL
+    let rows: Vec<String> = sqlx::query_scalar(
+        "with gs as (select series_ticker from game_series)
+         select distinct event_ticker from (
+             -- New or changed markets (a market's updated_at moves only when its facts change).
+             select m.event_ticker
+               from markets m
+              where ($1::timestamptz is null or m.updated_at > $1)
+                and coalesce(m.series_ticker, split_part(m.event_ticker, '-', 1)) in (select series_ticker from gs)
+             union all
+             -- A series discovered or reclassified: all of its markets.
+             select m.event_ticker
+               from game_series s join markets m on m.series_ticker = s.series_ticker
+              where $1 is not null and s.updated_at > $1
+             union all
+             -- Games that changed (new, moved, postponed, final): links of that league whose
+             -- ticker date is within the makeup window before the game, or a day after it.
+             select l.event_ticker
+               from (select distinct league, scheduled_start from games
+                      where $1 is not null and updated_at > $1 and scheduled_start is not null) g
+               join game_links l on l.league = g.league
+                and l.event_date between (g.scheduled_start at time zone 'America/New_York')::date - $2::int
+                                     and (g.scheduled_start at time zone 'America/New_York')::date + 1
+             union all
+             -- Aliases an operator (or a migration) changed: the whole league.
+             select l.event_ticker
+               from (select distinct league from team_aliases
+                      where $1 is not null and updated_at > $1 and source <> 'learned') a
+               join game_links l on l.league = a.league
+             union all
+             select unnest(primary_event_tickers)
+               from kalshi_milestones
+              where $1 is not null and updated_at > $1
+         ) changed
+         order by event_ticker",
+    )
+    .bind(since)
+    .bind(makeup_window_days as i32)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// The markets of `events`, grouped by event.
+pub async fn markets_of(
+    pool: &PgPool,
+    events: &[String],
+) -> Result<HashMap<String, Vec<MarketFacts>>, sqlx::Error> {
+    // language=PostgreSQL
+    let rows = sqlx::query(
+        "select ticker, event_ticker, status, result, floor_strike, raw -> 'custom_strike' as custom_strike,
+                first_seen_at, determined_at
+           from markets where event_ticker = any($1)
+          order by event_ticker, ticker",
+    )
+    .bind(events)
+    .fetch_all(pool)
+    .await?;
+    let mut by_event: HashMap<String, Vec<MarketFacts>> = HashMap::new();
+    for row in rows {
+        let custom_strike: Option<Value> = row.try_get("custom_strike")?;
+        by_event
+            .entry(row.try_get("event_ticker")?)
+            .or_default()
+            .push(MarketFacts {
+                ticker: row.try_get("ticker")?,
+                status: row.try_get("status")?,
+                result: row.try_get("result")?,
+                floor_strike: row.try_get::<Option<Decimal>, _>("floor_strike")?,
+                custom_strike: custom_strike.filter(|v| !v.is_null()),
+                first_seen_at: row.try_get("first_seen_at")?,
+                determined_at: row.try_get("determined_at")?,
+            });
+    }
+    Ok(by_event)
+}
+
+/// The milestone of each event (the most recently updated one when Kalshi lists several).
+pub async fn milestones_of(
+    pool: &PgPool,
+    events: &[String],
+) -> Result<HashMap<String, MilestoneFacts>, sqlx::Error> {
+    // language=PostgreSQL
+    let rows = sqlx::query(
+        "select e.event_ticker, m.id, m.start_date, coalesce(m.details, 'null'::jsonb) as details
+           from unnest($1::text[]) as e(event_ticker)
+           join lateral (select * from kalshi_milestones k
+                          where k.primary_event_tickers @> array[e.event_ticker]
+                          order by k.last_updated_ts desc nulls last, k.id limit 1) m on true",
+    )
+    .bind(events)
+    .fetch_all(pool)
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        out.insert(
+            row.try_get("event_ticker")?,
+            MilestoneFacts {
+                id: row.try_get("id")?,
+                start_date: row.try_get("start_date")?,
+                details: row.try_get("details")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Every Kalshi alias row and every ESPN abbreviation seen in `leagues`.
+pub async fn alias_book(pool: &PgPool, leagues: &[String]) -> Result<AliasBook, sqlx::Error> {
+    let mut book = AliasBook::default();
+    // language=PostgreSQL
+    let rows = sqlx::query(
+        "select provider, league, code, espn_team_id, valid_from, valid_until, source, created_at
+           from team_aliases where provider in ('kalshi', 'kalshi_target') and league = any($1)",
+    )
+    .bind(leagues)
+    .fetch_all(pool)
+    .await?;
+    for row in rows {
+        let league: String = row.try_get("league")?;
+        let code: String = row.try_get("code")?;
+        let provider: String = row.try_get("provider")?;
+        if provider == "kalshi_target" {
+            let team: String = row.try_get("espn_team_id")?;
+            book.add_target(&league, &code, &team);
+            continue;
+        }
+        book.add_row(
+            &league,
+            &code,
+            AliasRow {
+                espn_team_id: row.try_get("espn_team_id")?,
+                valid_from: row.try_get::<Option<NaiveDate>, _>("valid_from")?,
+                valid_until: row.try_get::<Option<NaiveDate>, _>("valid_until")?,
+                source: row.try_get("source")?,
+                created_at: row.try_get("created_at")?,
+            },
+        );
+    }
+    // language=PostgreSQL
+    let rows = sqlx::query(
+        "select distinct league, abbreviation, team_id from (
+             select league, home_team_abbreviation as abbreviation, home_team_id as team_id from games where league = any($1)
+             union all
+             select league, away_team_abbreviation, away_team_id from games where league = any($1)
+         ) t where abbreviation is not null and team_id is not null",
+    )
+    .bind(leagues)
+    .fetch_all(pool)
+    .await?;
+    for row in rows {
+        let league: String = row.try_get("league")?;
+        let abbreviation: String = row.try_get("abbreviation")?;
+        let team_id: String = row.try_get("team_id")?;
+        book.add_abbreviation(&league, &abbreviation, &team_id);
+    }
+    Ok(book)
+}
+
+/// The games of `leagues` starting in `[from, until)`, with the final score when there is one.
+pub async fn games_between(
+    pool: &PgPool,
+    leagues: &[String],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<GameIndex, sqlx::Error> {
+    // language=PostgreSQL
+    let rows = sqlx::query(
+        "select g.espn_event_id, g.league, g.scheduled_start, g.home_team_id, g.away_team_id,
+                g.home_team_abbreviation, g.away_team_abbreviation, g.neutral_site, g.status_name,
+                g.completed, g.first_seen_at, s.home_score, s.away_score, s.observed_at as state_at
+           from games g
+           left join game_states s on s.espn_event_id = g.espn_event_id and s.observed_at = g.last_state_at
+          where g.league = any($1) and g.scheduled_start >= $2 and g.scheduled_start < $3
+            and g.home_team_id is not null and g.away_team_id is not null",
+    )
+    .bind(leagues)
+    .bind(from)
+    .bind(until)
+    .fetch_all(pool)
+    .await?;
+    let mut index = GameIndex::default();
+    for row in rows {
+        let start: Option<DateTime<Utc>> = row.try_get("scheduled_start")?;
+        let completed: Option<bool> = row.try_get("completed")?;
+        let state_at: Option<DateTime<Utc>> = row.try_get("state_at")?;
+        index.insert(GameFacts {
+            espn_event_id: row.try_get("espn_event_id")?,
+            league: row.try_get("league")?,
+            scheduled_start: start,
+            et_date: start.map(eastern_date),
+            home_team_id: row.try_get("home_team_id")?,
+            away_team_id: row.try_get("away_team_id")?,
+            home_abbreviation: row.try_get("home_team_abbreviation")?,
+            away_abbreviation: row.try_get("away_team_abbreviation")?,
+            neutral_site: row.try_get("neutral_site")?,
+            status_name: row.try_get("status_name")?,
+            completed,
+            home_score: row.try_get("home_score")?,
+            away_score: row.try_get("away_score")?,
+            first_seen_at: row.try_get("first_seen_at")?,
+            final_seen_at: state_at.filter(|_| completed == Some(true)),
+        });
+    }
+    Ok(index)
+}
+
+/// What one write of link rows did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    pub inserted: u64,
+    pub updated: u64,
+}
+
+/// Upserts `rows`; a row whose content equals the stored one is not touched (its xmin and
+/// updated_at stay). Returns the tickers of rows newly flagged, for the caller to report loudly.
+pub async fn upsert_links(
+    conn: &mut PgConnection,
+    rows: &[LinkRow],
+) -> Result<(Written, Vec<String>), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok((Written::default(), Vec::new()));
+    }
+    let col =
+        |f: fn(&LinkRow) -> Option<String>| -> Vec<Option<String>> { rows.iter().map(f).collect() };
+    let tickers = col(|r| Some(r.ticker.clone()));
+    let events = col(|r| Some(r.event_ticker.clone()));
+    let series = col(|r| Some(r.series_ticker.clone()));
+    let leagues = col(|r| Some(r.league.clone()));
+    let kinds = col(|r| Some(r.kind.as_str().to_owned()));
+    let games = col(|r| r.espn_event_id.clone());
+    let sides = col(|r| r.yes_side.map(|s| s.as_str().to_owned()));
+    let codes = col(|r| r.yes_team_code.clone());
+    let team_ids = col(|r| r.yes_team_id.clone());
+    let statuses = col(|r| Some(r.status.as_str().to_owned()));
+    let reasons = col(|r| Some(r.reason.clone()));
+    let evidence = col(|r| Some(r.evidence.to_string()));
+    let checks = col(|r| serde_json::to_string(&r.checks).ok());
+    let lines: Vec<Option<Decimal>> = rows.iter().map(|r| r.line).collect();
+    let flagged: Vec<bool> = rows.iter().map(|r| r.flagged).collect();
+    let dates: Vec<Option<NaiveDate>> = rows.iter().map(|r| r.event_date).collect();
+    let knowable: Vec<DateTime<Utc>> = rows.iter().map(|r| r.knowable_at).collect();
+    let verified: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.verified_at).collect();
+    // language=PostgreSQL
+    let written = sqlx::query(
+        "insert into game_links as l (ticker, event_ticker, series_ticker, league, kind, espn_event_id,
+                                     yes_side, yes_team_code, yes_team_id, line, status, reason,
+                                     evidence, checks, flagged, event_date, knowable_at, verified_at,
+                                     matcher_version)
+         select ticker, event_ticker, series_ticker, league, kind, espn_event_id, yes_side,
+                yes_team_code, yes_team_id, line, status, reason, evidence::jsonb,
+                coalesce(checks, '[]')::jsonb, flagged, event_date, knowable_at, verified_at, $19
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                       $7::text[], $8::text[], $9::text[], $10::numeric[], $11::text[], $12::text[],
+                       $13::text[], $14::text[], $15::bool[], $16::date[], $17::timestamptz[],
+                       $18::timestamptz[])
+                as b(ticker, event_ticker, series_ticker, league, kind, espn_event_id, yes_side,
+                     yes_team_code, yes_team_id, line, status, reason, evidence, checks, flagged,
+                     event_date, knowable_at, verified_at)
+         on conflict (ticker) do update set
+                event_ticker = excluded.event_ticker, series_ticker = excluded.series_ticker,
+                league = excluded.league, kind = excluded.kind,
+                espn_event_id = excluded.espn_event_id, yes_side = excluded.yes_side,
+                yes_team_code = excluded.yes_team_code, yes_team_id = excluded.yes_team_id,
+                line = excluded.line, status = excluded.status, reason = excluded.reason,
+                evidence = excluded.evidence, checks = excluded.checks, flagged = excluded.flagged,
+                event_date = excluded.event_date, knowable_at = excluded.knowable_at,
+                verified_at = excluded.verified_at, matcher_version = excluded.matcher_version,
+                updated_at = now()
+          -- Unchanged rows are left alone: no new row version, updated_at stays.
+          where (l.event_ticker, l.series_ticker, l.league, l.kind, l.espn_event_id, l.yes_side,
+                 l.yes_team_code, l.yes_team_id, l.line, l.status, l.reason, l.evidence, l.checks,
+                 l.flagged, l.event_date, l.knowable_at, l.verified_at, l.matcher_version)
+                is distinct from
+                (excluded.event_ticker, excluded.series_ticker, excluded.league, excluded.kind,
+                 excluded.espn_event_id, excluded.yes_side, excluded.yes_team_code,
+                 excluded.yes_team_id, excluded.line, excluded.status, excluded.reason,
+                 excluded.evidence, excluded.checks, excluded.flagged, excluded.event_date,
+                 excluded.knowable_at, excluded.verified_at, excluded.matcher_version)
+         returning l.ticker, (xmax = 0) as inserted, l.flagged",
+    )
+    .bind(&tickers)
+    .bind(&events)
+    .bind(&series)
+    .bind(&leagues)
+    .bind(&kinds)
+    .bind(&games)
+    .bind(&sides)
+    .bind(&codes)
+    .bind(&team_ids)
+    .bind(&lines)
+    .bind(&statuses)
+    .bind(&reasons)
+    .bind(&evidence)
+    .bind(&checks)
+    .bind(&flagged)
+    .bind(&dates)
+    .bind(&knowable)
+    .bind(&verified)
+    .bind(MATCHER_VERSION)
+    .fetch_all(conn)
+    .await?;
+    let mut out = Written::default();
+    let mut newly_flagged = Vec::new();
+    for row in written {
+        if row.try_get::<bool, _>("inserted")? {
+            out.inserted += 1;
+        } else {
+            out.updated += 1;
+        }
+        if row.try_get::<bool, _>("flagged")? {
+            newly_flagged.push(row.try_get("ticker")?);
+        }
+    }
+    Ok((out, newly_flagged))
+}
+
+/// Writes aliases learned from ESPN's abbreviations; an existing row for the code wins.
+pub async fn insert_learned(
+    conn: &mut PgConnection,
+    learned: &[LearnedAlias],
+) -> Result<u64, sqlx::Error> {
+    let mut seen = HashSet::new();
+    let unique: Vec<&LearnedAlias> = learned
+        .iter()
+        .filter(|l| seen.insert((l.provider, l.league.clone(), l.code.clone())))
+        .collect();
+    if unique.is_empty() {
+        return Ok(0);
+    }
+    let providers: Vec<&str> = unique.iter().map(|l| l.provider).collect();
+    let leagues: Vec<&str> = unique.iter().map(|l| l.league.as_str()).collect();
+    let codes: Vec<&str> = unique.iter().map(|l| l.code.as_str()).collect();
+    let teams: Vec<&str> = unique.iter().map(|l| l.espn_team_id.as_str()).collect();
+    let evidence: Vec<String> = unique.iter().map(|l| l.evidence.to_string()).collect();
+    // language=PostgreSQL
+    let result = sqlx::query(
+        "insert into team_aliases (provider, league, code, espn_team_id, source, note, evidence)
+         select b.provider, b.league, b.code, b.team, 'learned',
+                case b.provider when 'kalshi' then 'ESPN abbreviation, unique in the league'
+                                else 'custom_strike of a matched moneyline market' end,
+                b.evidence::jsonb
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                as b(provider, league, code, team, evidence)
+          where not exists (select 1 from team_aliases a
+                             where a.provider = b.provider and a.league = b.league and a.code = b.code)
+         on conflict do nothing",
+    )
+    .bind(&providers)
+    .bind(&leagues)
+    .bind(&codes)
+    .bind(&teams)
+    .bind(&evidence)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected())
+}
