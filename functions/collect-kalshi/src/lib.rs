@@ -112,10 +112,9 @@ impl Function for CollectKalshi {
             let options = precog::linking::LinkOptions {
                 relink: event.relink,
             };
-            details.linking =
-                precog::linking::run(&self.pool, Some(&self.kalshi), run.id, options)
-                    .await
-                    .context("linking games to markets")?;
+            details.linking = precog::linking::run(&self.pool, Some(&self.kalshi), run.id, options)
+                .await
+                .context("linking games to markets")?;
         }
         Ok(details)
     }
