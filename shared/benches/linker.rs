@@ -86,7 +86,8 @@ async fn main() -> anyhow::Result<()> {
     // Several statements with binds: run them one by one.
     for statement in SETUP.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
         let mut query = sqlx::query(statement);
-        if statement.contains("$1") {
+        // A statement that uses $2 has two parameters, whether or not it reads $1.
+        if statement.contains("$1") || statement.contains("$2") {
             query = query.bind(&leagues);
         }
         if statement.contains("$2") {
@@ -102,6 +103,20 @@ async fn main() -> anyhow::Result<()> {
         "loaded {games} games and {markets} markets in {:.1} s",
         loaded.elapsed().as_secs_f64()
     );
+    // Loaded an hour ago, as far as the linker's watermark can tell: the incremental run then
+    // sees only what changed after the first link (nothing), not the load itself.
+    sqlx::query("update games set updated_at = now() - interval '1 hour'")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("update markets set updated_at = now() - interval '1 hour'")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("update game_series set updated_at = now() - interval '1 hour'")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("update team_aliases set updated_at = now() - interval '1 hour'")
+        .execute(&db.pool)
+        .await?;
     sqlx::query("analyze").execute(&db.pool).await?;
 
     for (name, relink) in [

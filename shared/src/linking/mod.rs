@@ -25,7 +25,7 @@ use crate::kalshi::{parse_series, KalshiClient};
 use matcher::{EventInput, MAKEUP_WINDOW_DAYS};
 
 /// Events linked per batch: one read of each input table and one transaction per batch.
-const EVENTS_PER_BATCH: usize = 5_000;
+const EVENTS_PER_BATCH: usize = 1_000;
 /// Re-read changes this far behind the watermark: a collector transaction that started before
 /// the linker's clock reading may commit after it. Rereading costs nothing (unchanged rows are
 /// not rewritten).
