@@ -106,6 +106,9 @@ pub async fn restore(
         ..Default::default()
     };
     let set_aside = target::SetAside::take(&mut tx, empty_target).await?;
+    if empty_target {
+        target::clear_seeded(&mut tx, &tables, &plan.to_load).await?;
+    }
     report.chunks_removed = target::remove_stale(&mut tx, &tables, &plan.stale).await?;
     let bar = progress_bar(
         options.progress,

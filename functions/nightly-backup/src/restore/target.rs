@@ -171,3 +171,31 @@ impl SetAside {
         Ok(())
     }
 }
+
+/// Empties the tables a restore into an empty database is about to load that already hold rows.
+/// The target was checked empty before the schema was created, so such rows are reference data a
+/// migration seeded (game series, team aliases, league tokens); the backup carries the source's
+/// copy of them, operator edits included, which must replace the seed rather than collide with it.
+pub async fn clear_seeded(
+    tx: &mut PgConnection,
+    tables: &HashMap<String, Table>,
+    to_load: &[&ObjectEntry],
+) -> anyhow::Result<u64> {
+    let mut names: Vec<&str> = to_load.iter().map(|o| o.table.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut cleared = 0;
+    for name in names {
+        let Some(table) = tables.get(name) else {
+            continue;
+        };
+        // Runtime SQL: the table name comes from the catalog.
+        let deleted = sqlx::query(&format!("delete from {}", ident(&table.name)))
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("clearing the seeded rows of {}", table.name))?
+            .rows_affected();
+        cleared += deleted;
+    }
+    Ok(cleared)
+}
