@@ -1,0 +1,140 @@
+//! Which markets a run covers, looked up in both tiers, and recorded in the catalog: a market
+//! archived before Precog ever saw it gets its `markets` row from `/historical/markets`, so every
+//! endpoint about it answers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Utc};
+use precog::db::markets;
+use precog::domain::history::Tier;
+use precog::kalshi::history::MarketFilter;
+use precog::kalshi::{CursorGuard, Market, TICKERS_PER_REQUEST};
+
+use crate::crawl::{split, Crawl};
+use crate::event::{BackfillEvent, Selection};
+
+/// A market to crawl: its life span and the tier that serves it now.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub ticker: String,
+    /// `Historical` when only `/historical/markets` has it (settled before the market cutoff).
+    pub served_by: Tier,
+    pub open_time: Option<DateTime<Utc>>,
+    pub close_time: Option<DateTime<Utc>>,
+}
+
+/// The markets `event` selects, in ticker order; each tier's listing is stored in the catalog as
+/// it arrives. Fails naming the tickers Kalshi knows in neither tier.
+pub async fn targets(crawl: &mut Crawl<'_>, event: &BackfillEvent) -> anyhow::Result<Vec<Target>> {
+    let mut found: BTreeMap<String, Target> = BTreeMap::new();
+    let window = event.settled_window();
+    match event.selection() {
+        Selection::Series(series) => {
+            for s in series {
+                for tier in [Tier::Historical, Tier::Live] {
+                    list(crawl, tier, &MarketFilter::Series(s.clone()), window, &mut found)
+                        .await?;
+                }
+            }
+        }
+        Selection::Events(events) => {
+            for e in events {
+                for tier in [Tier::Historical, Tier::Live] {
+                    list(crawl, tier, &MarketFilter::Event(e.clone()), None, &mut found).await?;
+                }
+            }
+        }
+        Selection::Tickers(tickers) => {
+            for chunk in tickers.chunks(TICKERS_PER_REQUEST) {
+                let filter = MarketFilter::Tickers(chunk.to_vec());
+                list(crawl, Tier::Live, &filter, None, &mut found).await?;
+                let archived: Vec<String> = chunk
+                    .iter()
+                    .filter(|t| !found.contains_key(*t))
+                    .cloned()
+                    .collect();
+                if !archived.is_empty() {
+                    let filter = MarketFilter::Tickers(archived);
+                    list(crawl, Tier::Historical, &filter, None, &mut found).await?;
+                }
+            }
+            let unknown: Vec<&str> = tickers
+                .iter()
+                .filter(|t| !found.contains_key(*t))
+                .map(String::as_str)
+                .collect();
+            if !unknown.is_empty() {
+                bail!(
+                    "tickers: Kalshi knows no market `{}` in either tier",
+                    unknown.join("`, `")
+                );
+            }
+        }
+    }
+    crawl.stats.markets_selected = found.len() as u64;
+    crawl.stats.markets_archived = found
+        .values()
+        .filter(|t| t.served_by == Tier::Historical)
+        .count() as u64;
+    Ok(found.into_values().collect())
+}
+
+/// Pages one listing of `tier`, storing each page in the catalog in its own transaction.
+async fn list(
+    crawl: &mut Crawl<'_>,
+    tier: Tier,
+    filter: &MarketFilter,
+    settled: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    found: &mut BTreeMap<String, Target>,
+) -> anyhow::Result<()> {
+    let mut cursors = CursorGuard::new("GET /markets (backfill)");
+    let mut cursor: Option<String> = None;
+    loop {
+        crawl.spend(None)?;
+        let page = crawl
+            .kalshi
+            .markets_in(tier, filter, settled, cursor.as_deref())
+            .await
+            .with_context(|| format!("listing {tier} markets ({filter:?})"))?;
+        let next = cursors.next(page.cursor)?;
+        let (parsed, rejected) = split(page.markets.into_iter().map(Market::parse));
+        // The historical tier takes no settled-time filter alongside a series: apply it here.
+        let parsed: Vec<Market> = parsed
+            .into_iter()
+            .filter(|m| match (settled, tier) {
+                (Some((from, to)), Tier::Historical) => m
+                    .settlement_ts
+                    .or(m.close_time)
+                    .is_some_and(|t| t >= from && t < to),
+                _ => true,
+            })
+            // A market listed by both tiers (archived between two requests) is crawled once.
+            .filter(|m| !found.contains_key(&m.ticker) || tier == Tier::Historical)
+            .collect();
+        let mut tx = crawl.pool.begin().await?;
+        let written = markets::write_page(&mut tx, &parsed, &HashMap::new(), Utc::now(), 60)
+            .await
+            .context("recording the selected markets in the catalog")?;
+        crawl.reject(&mut tx, "kalshi.market", tier, rejected).await?;
+        tx.commit().await?;
+        let rows = written.markets_changed + written.snapshots_inserted;
+        crawl.stats.catalog_markets_written += written.markets_changed;
+        crawl.run.add_written(rows);
+        for market in parsed {
+            found.insert(
+                market.ticker.clone(),
+                Target {
+                    ticker: market.ticker,
+                    served_by: tier,
+                    open_time: market.open_time,
+                    close_time: market.close_time,
+                },
+            );
+        }
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
