@@ -124,7 +124,12 @@ pub async fn crawl(
         crawl.spend(Some(Tier::Historical))?;
         let raw = crawl
             .kalshi
-            .historical_candlesticks(ticker, batch.start.timestamp(), batch.end.timestamp(), period)
+            .historical_candlesticks(
+                ticker,
+                batch.start.timestamp(),
+                batch.end.timestamp(),
+                period,
+            )
             .await
             .with_context(|| format!("fetching historical candles of {ticker}"))?;
         let parsed = raw
@@ -177,7 +182,9 @@ async fn commit(
     let written = store::upsert_candles(&mut tx, &candles)
         .await
         .context("storing candles")?;
-    crawl.reject(&mut tx, "kalshi.candle", tier, rejected).await?;
+    crawl
+        .reject(&mut tx, "kalshi.candle", tier, rejected)
+        .await?;
     for (ticker, through) in covered {
         let rows = candles.iter().filter(|(c, _)| &c.ticker == ticker).count() as u64;
         store::advance(
@@ -232,14 +239,28 @@ mod tests {
     fn close_windows_share_requests_within_both_caps() {
         // 250 game markets of one Sunday, hourly: 100 tickers per request at most.
         let wants: Vec<Want> = (0..250)
-            .map(|i| want(&format!("KX-{i:03}"), "2026-09-13T12:00:00Z", "2026-09-14T06:00:00Z"))
+            .map(|i| {
+                want(
+                    &format!("KX-{i:03}"),
+                    "2026-09-13T12:00:00Z",
+                    "2026-09-14T06:00:00Z",
+                )
+            })
             .collect();
         let out = batches(wants, CandlePeriod::OneHour);
         assert_eq!(out.len(), 3);
-        assert!(out.iter().all(|b| b.tickers.len() <= CANDLE_TICKERS_PER_REQUEST));
+        assert!(out
+            .iter()
+            .all(|b| b.tickers.len() <= CANDLE_TICKERS_PER_REQUEST));
         // The same Sunday by the minute: 1,081 candles each, so 9 markets a request.
         let wants: Vec<Want> = (0..20)
-            .map(|i| want(&format!("KX-{i:03}"), "2026-09-13T12:00:00Z", "2026-09-14T06:00:00Z"))
+            .map(|i| {
+                want(
+                    &format!("KX-{i:03}"),
+                    "2026-09-13T12:00:00Z",
+                    "2026-09-14T06:00:00Z",
+                )
+            })
             .collect();
         let out = batches(wants, CandlePeriod::OneMinute);
         assert_eq!(

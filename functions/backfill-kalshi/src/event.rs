@@ -176,7 +176,10 @@ mod tests {
     #[test]
     fn bad_events_name_their_field() {
         let cases = [
-            (json!({"series": ["KXNFLGAME"], "tickers": ["A-1"]}), "tickers"),
+            (
+                json!({"series": ["KXNFLGAME"], "tickers": ["A-1"]}),
+                "tickers",
+            ),
             (json!({"events": ["kx game"]}), "events"),
             (json!({"period": "5m"}), "period"),
             (json!({"what": "quotes"}), "what"),
@@ -197,8 +200,7 @@ mod tests {
 
     #[test]
     fn an_empty_event_backfills_every_game_series_both_kinds_hourly() {
-        let (event, _) =
-            parse_event::<BackfillEvent>(json!({}), Trigger::Schedule).expect("valid");
+        let (event, _) = parse_event::<BackfillEvent>(json!({}), Trigger::Schedule).expect("valid");
         assert_eq!(
             event.selection(),
             Selection::Series(DEFAULT_SERIES.iter().map(|s| (*s).to_owned()).collect())

@@ -33,15 +33,28 @@ pub async fn targets(crawl: &mut Crawl<'_>, event: &BackfillEvent) -> anyhow::Re
         Selection::Series(series) => {
             for s in series {
                 for tier in [Tier::Historical, Tier::Live] {
-                    list(crawl, tier, &MarketFilter::Series(s.clone()), window, &mut found)
-                        .await?;
+                    list(
+                        crawl,
+                        tier,
+                        &MarketFilter::Series(s.clone()),
+                        window,
+                        &mut found,
+                    )
+                    .await?;
                 }
             }
         }
         Selection::Events(events) => {
             for e in events {
                 for tier in [Tier::Historical, Tier::Live] {
-                    list(crawl, tier, &MarketFilter::Event(e.clone()), None, &mut found).await?;
+                    list(
+                        crawl,
+                        tier,
+                        &MarketFilter::Event(e.clone()),
+                        None,
+                        &mut found,
+                    )
+                    .await?;
                 }
             }
         }
@@ -116,7 +129,9 @@ async fn list(
         let written = markets::write_page(&mut tx, &parsed, &HashMap::new(), Utc::now(), 60)
             .await
             .context("recording the selected markets in the catalog")?;
-        crawl.reject(&mut tx, "kalshi.market", tier, rejected).await?;
+        crawl
+            .reject(&mut tx, "kalshi.market", tier, rejected)
+            .await?;
         tx.commit().await?;
         let rows = written.markets_changed + written.snapshots_inserted;
         crawl.stats.catalog_markets_written += written.markets_changed;

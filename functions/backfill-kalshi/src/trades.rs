@@ -124,7 +124,9 @@ async fn market(
         let new = store::insert_trades(&mut tx, &trades)
             .await
             .context("storing trades")?;
-        crawl.reject(&mut tx, "kalshi.trade", tier, rejected).await?;
+        crawl
+            .reject(&mut tx, "kalshi.trade", tier, rejected)
+            .await?;
         store::advance(&mut tx, ticker, tier, KIND, &advance, new).await?;
         tx.commit().await.context("committing a page of trades")?;
         crawl.run.add_written(new);

@@ -227,13 +227,14 @@ fn read_trade(raw: &RawValue, tier: Tier) -> Result<Trade, Rejection> {
     let created_time = wire
         .created_time
         .ok_or_else(|| reject("created_time", "missing".into()))?;
-    let taker_side = match (wire.taker_outcome_side, wire.taker_side) {
-        (Some(side), _) => Some(taker(&side).ok_or_else(|| {
-            reject("taker_outcome_side", format!("`{side}` is not yes or no"))
-        })?),
-        (None, Some(side)) => taker(&side),
-        (None, None) => None,
-    };
+    let taker_side =
+        match (wire.taker_outcome_side, wire.taker_side) {
+            (Some(side), _) => Some(taker(&side).ok_or_else(|| {
+                reject("taker_outcome_side", format!("`{side}` is not yes or no"))
+            })?),
+            (None, Some(side)) => taker(&side),
+            (None, None) => None,
+        };
     Ok(Trade {
         trade_id,
         ticker,
@@ -388,10 +389,12 @@ mod tests {
     #[test]
     fn a_trade_keeps_sub_penny_prices_and_fractional_counts() {
         let (trade, _) = parse_trade(
-            raw(r#"{"trade_id":"t-1","ticker":"KX-1","count_fp":"3.50","yes_price_dollars":"0.5625",
+            raw(
+                r#"{"trade_id":"t-1","ticker":"KX-1","count_fp":"3.50","yes_price_dollars":"0.5625",
                     "no_price_dollars":"0.4375","taker_side":"no","taker_outcome_side":"no",
                     "taker_book_side":"ask","created_time":"2026-09-12T18:40:55.004121Z",
-                    "is_block_trade":false}"#),
+                    "is_block_trade":false}"#,
+            ),
             Tier::Historical,
         )
         .expect("valid");
@@ -404,10 +407,22 @@ mod tests {
     #[test]
     fn a_bad_trade_is_refused_naming_the_field_and_keeping_its_id() {
         let cases = [
-            (r#"{"trade_id":"t","ticker":"K","count_fp":"1.00","yes_price_dollars":"57","no_price_dollars":"0.43","created_time":"2026-09-12T18:40:55Z"}"#, "yes_price_dollars"),
-            (r#"{"trade_id":"t","ticker":"K","count":25,"yes_price_dollars":"0.57","no_price_dollars":"0.43","created_time":"2026-09-12T18:40:55Z"}"#, "count_fp"),
-            (r#"{"trade_id":"t","ticker":"K","count_fp":"1.00","yes_price_dollars":"0.57","no_price_dollars":"0.43","created_time":"yesterday"}"#, "created_time"),
-            (r#"{"trade_id":"t","ticker":"K","count_fp":"1.00","yes_price_dollars":"0.57","no_price_dollars":"0.43","created_time":"2026-09-12T18:40:55Z","taker_outcome_side":"up"}"#, "taker_outcome_side"),
+            (
+                r#"{"trade_id":"t","ticker":"K","count_fp":"1.00","yes_price_dollars":"57","no_price_dollars":"0.43","created_time":"2026-09-12T18:40:55Z"}"#,
+                "yes_price_dollars",
+            ),
+            (
+                r#"{"trade_id":"t","ticker":"K","count":25,"yes_price_dollars":"0.57","no_price_dollars":"0.43","created_time":"2026-09-12T18:40:55Z"}"#,
+                "count_fp",
+            ),
+            (
+                r#"{"trade_id":"t","ticker":"K","count_fp":"1.00","yes_price_dollars":"0.57","no_price_dollars":"0.43","created_time":"yesterday"}"#,
+                "created_time",
+            ),
+            (
+                r#"{"trade_id":"t","ticker":"K","count_fp":"1.00","yes_price_dollars":"0.57","no_price_dollars":"0.43","created_time":"2026-09-12T18:40:55Z","taker_outcome_side":"up"}"#,
+                "taker_outcome_side",
+            ),
         ];
         for (json, field) in cases {
             let (why, _) = parse_trade(raw(json), Tier::Live).expect_err(json);
