@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
-use precog::db::markets;
+use precog::db::{catalog, markets};
 use precog::domain::history::Tier;
 use precog::kalshi::history::MarketFilter;
-use precog::kalshi::{CursorGuard, Market, TICKERS_PER_REQUEST};
+use precog::kalshi::{CursorGuard, Event, Market, Series, TICKERS_PER_REQUEST};
 
 use crate::crawl::{split, Crawl};
 use crate::event::{BackfillEvent, Selection};
@@ -125,6 +125,8 @@ async fn list(
             // A market listed by both tiers (archived between two requests) is crawled once.
             .filter(|m| !found.contains_key(&m.ticker) || tier == Tier::Historical)
             .collect();
+        // Events first: a market row takes its series from its event.
+        complete_catalog(crawl, &parsed).await?;
         let mut tx = crawl.pool.begin().await?;
         let written = markets::write_page(&mut tx, &parsed, &HashMap::new(), Utc::now(), 60)
             .await
@@ -152,4 +154,56 @@ async fn list(
             None => return Ok(()),
         }
     }
+}
+
+/// The events and series of the selected markets that the catalog lacks (events are never
+/// archived, so `GET /events` has them even for archived markets), so a backfilled market's
+/// event and series endpoints answer too.
+async fn complete_catalog(crawl: &mut Crawl<'_>, markets: &[Market]) -> anyhow::Result<()> {
+    let mut wanted: Vec<String> = markets.iter().map(|m| m.event_ticker.clone()).collect();
+    wanted.sort();
+    wanted.dedup();
+    let known = catalog::known_events(crawl.pool, &wanted).await?;
+    let missing: Vec<String> = wanted.into_iter().filter(|e| !known.contains(e)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    // One request per 200 events.
+    for _ in missing.chunks(200) {
+        crawl.spend(None)?;
+    }
+    let raw = crawl
+        .kalshi
+        .events_by_tickers(&missing)
+        .await
+        .context("fetching the selected markets' events")?;
+    let (events, mut rejected) = split(raw.into_iter().map(Event::parse));
+    let mut series_wanted: Vec<String> = events.iter().map(|e| e.series_ticker.clone()).collect();
+    series_wanted.sort();
+    series_wanted.dedup();
+    let known = catalog::known_series(crawl.pool, &series_wanted).await?;
+    let mut series = Vec::new();
+    for ticker in series_wanted.iter().filter(|s| !known.contains(*s)) {
+        crawl.spend(None)?;
+        let one = crawl
+            .kalshi
+            .series(ticker)
+            .await
+            .with_context(|| format!("fetching series {ticker}"))?;
+        if let Some(raw) = one {
+            match Series::parse(raw) {
+                Ok(s) => series.push(s),
+                Err(why) => rejected.push(why),
+            }
+        }
+    }
+    let mut tx = crawl.pool.begin().await?;
+    let written = catalog::upsert_series(&mut tx, &series).await?
+        + catalog::upsert_events(&mut tx, &events).await?;
+    crawl
+        .reject(&mut tx, "kalshi.event", Tier::Live, rejected)
+        .await?;
+    tx.commit().await?;
+    crawl.run.add_written(written);
+    Ok(())
 }

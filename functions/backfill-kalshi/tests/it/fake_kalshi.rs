@@ -63,6 +63,8 @@ impl FakeKalshi {
                 "/trade-api/v2/historical/markets/{ticker}/candlesticks",
                 get(historical_candles),
             )
+            .route("/trade-api/v2/events", get(events))
+            .route("/trade-api/v2/series/{ticker}", get(one_series))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -244,6 +246,69 @@ fn select_markets(markets: &[Value], params: &[(String, String)]) -> Vec<Value> 
         })
         .cloned()
         .collect()
+}
+
+/// Events of every market the fake knows, in either tier (Kalshi never archives events).
+async fn events(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    log(&state, "/trade-api/v2/events", &query);
+    let params = params(&query);
+    let wanted: Vec<String> = param(&params, "tickers")
+        .map(|t| t.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let s = state.lock().expect("fake state");
+    let mut known: Vec<&str> = s
+        .live_markets
+        .iter()
+        .chain(&s.historical_markets)
+        .filter_map(|m| m["event_ticker"].as_str())
+        .filter(|e| wanted.iter().any(|w| w == e))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    let events: Vec<Value> = known
+        .iter()
+        .map(|e| {
+            json!({
+                "event_ticker": e,
+                "series_ticker": e.split('-').next().unwrap_or_default(),
+                "sub_title": "On Sep 13, 2026",
+                "title": "Dallas at New York G",
+                "collateral_return_type": "",
+                "mutually_exclusive": true,
+                "strike_date": null,
+                "strike_period": "",
+                "available_on_brokers": false,
+                "product_metadata": null,
+                "settlement_sources": [{"name": "ESPN", "url": "https://www.espn.com"}],
+                "last_updated_ts": "2026-09-10T09:15:00Z",
+                "exchange_index": 0
+            })
+        })
+        .collect();
+    Json(json!({ "events": events, "milestones": null, "cursor": "" })).into_response()
+}
+
+async fn one_series(
+    State(state): State<Shared>,
+    Path(ticker): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    log(&state, &format!("/trade-api/v2/series/{ticker}"), &query);
+    Json(json!({"series": {
+        "ticker": ticker,
+        "frequency": "custom",
+        "title": "Pro football game",
+        "category": "Sports",
+        "tags": ["Football"],
+        "settlement_sources": [{"name": "ESPN", "url": "https://www.espn.com"}],
+        "contract_url": "https://kalshi.com/contract.pdf",
+        "fee_type": "quadratic",
+        "fee_multiplier": 1,
+        "volume_fp": "1000.00",
+        "last_updated_ts": "2026-09-01T00:00:00Z",
+        "exchange_index": 0
+    }}))
+    .into_response()
 }
 
 async fn live_markets(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {

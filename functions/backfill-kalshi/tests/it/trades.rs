@@ -208,9 +208,9 @@ async fn a_request_cap_stops_the_crawl_between_pages_and_the_next_run_finishes_i
     // One 503 on the way: the retry policy absorbs it.
     app.kalshi.fail_trade_pages(1);
 
-    // The cutoff, one listing, three historical pages and one live page.
+    // The cutoff, one listing, its event and series, three historical pages and one live page.
     let first = app
-        .run_ok(json!({"tickers": [DAL], "what": "trades", "max_requests": 6}))
+        .run_ok(json!({"tickers": [DAL], "what": "trades", "max_requests": 8}))
         .await;
     assert_eq!(
         first.details["stopped"], "request_cap",
@@ -272,6 +272,14 @@ async fn an_archived_market_is_recorded_in_the_catalog_from_the_historical_tier(
             .await
             .expect("a catalog row");
     assert_eq!(status, "finalized");
+    let series: Option<String> = sqlx::query_scalar(
+        "select m.series_ticker from markets m join events e using (event_ticker)
+          where m.ticker = 'KXNFLGAME-26MAR01AB-A'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("its event is in the catalog too");
+    assert_eq!(series.as_deref(), Some("KXNFLGAME"));
     // Closed long before the cutoff: the live tier is never asked.
     assert!(app
         .kalshi

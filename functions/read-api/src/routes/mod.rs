@@ -13,6 +13,8 @@ pub mod catalog;
 pub mod games;
 /// `/health`: database reachability and per-function staleness.
 pub mod health;
+/// A market's printed trades and candlesticks (backfill-kalshi).
+pub mod history;
 /// Markets with their latest snapshot, and one market's history.
 pub mod markets;
 /// The `collection_runs` ledger.
@@ -30,4 +32,5 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(runs::router())
         .merge(trading::router())
         .merge(backtests::router())
+        .merge(history::router())
 }

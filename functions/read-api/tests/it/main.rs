@@ -6,6 +6,7 @@ mod errors;
 mod games;
 mod health;
 mod helpers;
+mod history;
 mod markets;
 mod openapi;
 mod roles;
