@@ -100,3 +100,37 @@ async fn live_and_historical_candles_land_in_the_same_columns_exactly() {
     assert_eq!(again.details["historical"]["requests"], 0);
     assert_eq!(app.count("select count(*) from kalshi_candles").await, 9);
 }
+
+#[tokio::test]
+async fn many_markets_share_batch_requests_within_kalshis_caps() {
+    let app = spawn_app().await;
+    app.kalshi.set_cutoff("2026-09-01T00:00:00Z");
+    // 150 markets of one Sunday, six hours each, by the minute: 361 candles a market, so 27
+    // markets fit in one request (27 × 361 = 9,747 ≤ 10,000), and six requests cover them.
+    for i in 0..150 {
+        let ticker = format!("KXNFLGAME-26SEP13G{i:03}-A");
+        app.kalshi.add_live_market(market_json(
+            &ticker,
+            "finalized",
+            "2026-09-13T12:00:00Z",
+            "2026-09-13T18:00:00Z",
+        ));
+        app.kalshi.set_candles(
+            &ticker,
+            vec![candle_json(
+                1_789_304_400,
+                "0.4000",
+                "0.4100",
+                Some("0.4050"),
+                "1.00",
+            )],
+        );
+    }
+    let summary = app
+        .run_ok(json!({"series": ["KXNFLGAME"], "what": "candles", "period": "1m"}))
+        .await;
+    // The fake answers 400 past 100 tickers or 10,000 candles, which would fail the run.
+    let batch = app.kalshi.requests_to("/trade-api/v2/markets/candlesticks");
+    assert_eq!(batch.len(), 6, "{:?}", summary.details);
+    assert_eq!(summary.details["live"]["candles_written"], 150);
+}

@@ -287,3 +287,34 @@ async fn an_archived_market_is_recorded_in_the_catalog_from_the_historical_tier(
         .is_empty());
     assert_eq!(app.trades().await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_deadline_stops_the_crawl_between_pages_and_the_next_run_finishes_it() {
+    let app = spawn_app().await;
+    app.kalshi.set_cutoff(CUTOFF);
+    app.kalshi.set_trades_page_size(1);
+    app.kalshi.add_live_market(market_json(
+        DAL,
+        "finalized",
+        "2026-08-20T00:00:00Z",
+        "2026-09-07T03:00:00Z",
+    ));
+    app.kalshi.add_trades(straddling_trades());
+    app.kalshi
+        .slow_trade_pages(std::time::Duration::from_millis(400));
+
+    // 4 s: the runner keeps 1 s back, the crawl stops with 2 s left, so ~1 s of pages.
+    let first = app
+        .run_ok(json!({"tickers": [DAL], "what": "trades", "max_seconds": 4}))
+        .await;
+    assert_eq!(first.details["stopped"], "deadline", "{:?}", first.details);
+    let stored = app.trades().await.len();
+    assert!(stored < 6, "{stored}");
+
+    app.kalshi.slow_trade_pages(std::time::Duration::ZERO);
+    let second = app
+        .run_ok(json!({"tickers": [DAL], "what": "trades"}))
+        .await;
+    assert_eq!(second.details["complete"], true);
+    assert_eq!(app.trades().await.len(), 6);
+}
