@@ -65,8 +65,11 @@ pub struct Candle {
     pub tier: String,
 }
 
-/// The window shared by both endpoints: `[start, end)`, both optional.
-fn window(params: &Params) -> ApiResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+/// `[start, end)`, either end open.
+type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The window shared by both endpoints.
+fn window(params: &Params) -> ApiResult<Window> {
     let start = params.time("start")?;
     let end = params.time("end")?;
     if let (Some(s), Some(e)) = (start, end) {
