@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as README.md gives it: formatting, lints, every crate's tests against real
 # PostgreSQL / S3 / HTTP fakes, and the deploy templates. Needs: cargo, PostgreSQL 15+ server
-# binaries (the test harness starts its own throwaway cluster), python3 (cfn-lint, moto).
+# binaries (the test harness starts its own throwaway cluster), python3 (cfn-lint, moto); for the
+# dashboard step, Node 20+ with npm and /usr/bin/chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,8 @@ if [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/schemathesis" ] || [ ! -x 
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 fi
 export PATH="$venv/bin:$PATH"
+# Queries are checked at compile time against .sqlx/, never against whatever DATABASE_URL is set.
+export SQLX_OFFLINE=true
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
@@ -18,6 +21,10 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== sqlx offline data"
+scripts/check-sqlx.sh
 echo "== templates"
 scripts/check-templates.sh
+echo "== dashboard (scripts/test-dashboard.sh)"
+scripts/test-dashboard.sh
 echo "all checks passed"

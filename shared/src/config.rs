@@ -1,4 +1,4 @@
-//! Configuration shared by every function: the two axes of DESIGN.md (`PRECOG_ENV`, `KALSHI_MODE`)
+//! Configuration shared by every function: the two axes of the README (`PRECOG_ENV`, `KALSHI_MODE`)
 //! and the database. Functions read their own extra variables through [`Env`], so every refusal
 //! names the variable at fault.
 
@@ -53,7 +53,7 @@ pub enum KalshiMode {
 }
 
 impl KalshiMode {
-    /// The documented REST base for the mode (reference/kalshi-api.md §1).
+    /// The documented REST base for the mode (docs/kalshi-api.md §1).
     pub fn default_api_base(self) -> &'static str {
         match self {
             Self::Demo => "https://external-api.demo.kalshi.co/trade-api/v2",
@@ -212,10 +212,32 @@ impl CommonConfig {
                 "is required when PRECOG_ENV=production",
             ));
         }
+        if database_url.is_none() && !cfg!(feature = "dev-cluster") {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "is required: this build has no local development database \
+                 (it was built without the `dev-cluster` feature)",
+            ));
+        }
         Ok(Self {
             environment,
             database_url,
         })
+    }
+}
+
+impl CommonConfig {
+    /// `DATABASE_URL`, or without one (development builds only) the local development cluster,
+    /// started as needed.
+    pub async fn database_or_development(&self) -> anyhow::Result<DatabaseUrl> {
+        match &self.database_url {
+            Some(url) => Ok(url.clone()),
+            #[cfg(feature = "dev-cluster")]
+            None => crate::pgcluster::development_database().await,
+            // `from_env` refuses this case, naming the variable.
+            #[cfg(not(feature = "dev-cluster"))]
+            None => Err(ConfigError::new("DATABASE_URL", "is required but not set").into()),
+        }
     }
 }
 
@@ -228,6 +250,23 @@ mod tests {
         let env = Env::from_pairs([("PRECOG_ENV", "production")]);
         let err = CommonConfig::from_env(&env).expect_err("must refuse");
         assert_eq!(err.var, "DATABASE_URL");
+    }
+
+    #[cfg(not(feature = "dev-cluster"))]
+    #[test]
+    fn without_the_dev_cluster_a_missing_database_is_refused_even_in_development() {
+        let env = Env::from_pairs([("PRECOG_ENV", "development")]);
+        let err = CommonConfig::from_env(&env).expect_err("must refuse");
+        assert_eq!(err.var, "DATABASE_URL");
+        assert!(err.message.contains("dev-cluster"), "{}", err.message);
+    }
+
+    #[cfg(feature = "dev-cluster")]
+    #[test]
+    fn with_the_dev_cluster_development_may_leave_the_database_unset() {
+        let env = Env::from_pairs([("PRECOG_ENV", "development")]);
+        let config = CommonConfig::from_env(&env).expect("the local cluster stands in");
+        assert!(config.database_url.is_none());
     }
 
     #[test]

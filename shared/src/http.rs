@@ -62,7 +62,9 @@ impl RetryPolicy {
     }
 }
 
-/// One request that did not succeed, after retries where retrying made sense.
+/// One request that did not succeed, after retries where retrying made sense. The causes hang off
+/// [`std::error::Error::source`] (the socket's "Connection refused", a DNS or TLS failure), so
+/// report it with `{:#}` of anyhow or [`crate::failure::Chain`], never with `to_string` alone.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("{url} answered {status}: {body}")]
@@ -71,16 +73,17 @@ pub enum FetchError {
         status: StatusCode,
         body: String,
     },
-    #[error("{url}: {source}")]
+    #[error("{url}")]
     Transport {
         url: String,
         #[source]
         source: reqwest::Error,
     },
-    #[error("gave up on {url} after {attempts} attempts; last error: {last}")]
+    #[error("gave up after {attempts} attempts; last error")]
     Exhausted {
         url: String,
         attempts: u32,
+        #[source]
         last: Box<FetchError>,
     },
 }
@@ -153,7 +156,7 @@ pub async fn get_bytes(
             });
         }
         let delay = policy.delay_before_retry(attempt);
-        tracing::warn!(attempt, ?delay, error = %error, "retrying upstream request");
+        tracing::warn!(attempt, ?delay, error = %crate::failure::Chain(&error), "retrying upstream request");
         tokio::time::sleep(delay).await;
     }
 }

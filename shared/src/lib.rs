@@ -1,22 +1,30 @@
 //! Precog's shared crate: everything more than one function needs.
 #![forbid(unsafe_code)]
+// The test fakes build large `json!` bodies (feature `testing`).
+#![recursion_limit = "256"]
 
 /// Typed configuration read once from the environment, validated at start.
 pub mod config;
 /// The database: pool, migrations, and one repository module per table group.
 pub mod db;
-/// Exact decimal types for prices and contract counts.
+/// The domain types: markets and quotes, games and their states, ids, prices, exact decimals.
 pub mod domain;
 /// ESPN's public site API: scoreboards and summaries read into games and game states.
 pub mod espn;
+/// Errors said in full (every cause) and failed runs sorted into upstream, database, bug.
+pub mod failure;
 /// Retrying HTTP for the upstream clients: backoff with jitter, a token bucket.
 pub mod http;
 /// The Kalshi REST client and its wire types.
 pub mod kalshi;
-/// Starting (or reusing) a local PostgreSQL cluster for development and tests.
+/// Starting (or reusing) a local PostgreSQL cluster for development and tests; compiled only with
+/// the `dev-cluster` feature, so production binaries cannot run initdb or apt-get.
+#[cfg(feature = "dev-cluster")]
 pub mod pgcluster;
 /// The runner: one handler, run under Lambda or once from the command line.
 pub mod runner;
+/// Passes repeated at an interval until an invocation's deadline.
+pub mod schedule;
 /// Tracing: JSON logs in production, readable ones in development.
 pub mod telemetry;
 

@@ -8,8 +8,9 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use precog::db::{catalog, markets};
 use precog::domain::history::Tier;
+use precog::domain::Market;
 use precog::kalshi::history::MarketFilter;
-use precog::kalshi::{CursorGuard, Event, Market, Series, TICKERS_PER_REQUEST};
+use precog::kalshi::{parse_event, parse_market, parse_series, CursorGuard, TICKERS_PER_REQUEST};
 
 use crate::crawl::{split, Crawl};
 use crate::event::{BackfillEvent, Selection};
@@ -111,7 +112,7 @@ async fn list(
             .await
             .with_context(|| format!("listing {tier} markets ({filter:?})"))?;
         let next = cursors.next(page.cursor)?;
-        let (parsed, rejected) = split(page.markets.into_iter().map(Market::parse));
+        let (parsed, rejected) = split(page.markets.into_iter().map(parse_market));
         // The historical tier takes no settled-time filter alongside a series: apply it here.
         let parsed: Vec<Market> = parsed
             .into_iter()
@@ -123,7 +124,7 @@ async fn list(
                 _ => true,
             })
             // A market listed by both tiers (archived between two requests) is crawled once.
-            .filter(|m| !found.contains_key(&m.ticker) || tier == Tier::Historical)
+            .filter(|m| !found.contains_key(m.ticker.as_str()) || tier == Tier::Historical)
             .collect();
         // Events first: a market row takes its series from its event.
         complete_catalog(crawl, &parsed).await?;
@@ -139,10 +140,11 @@ async fn list(
         crawl.stats.catalog_markets_written += written.markets_changed;
         crawl.run.add_written(rows);
         for market in parsed {
+            let ticker = market.ticker.into_string();
             found.insert(
-                market.ticker.clone(),
+                ticker.clone(),
                 Target {
-                    ticker: market.ticker,
+                    ticker,
                     served_by: tier,
                     open_time: market.open_time,
                     close_time: market.close_time,
@@ -177,7 +179,7 @@ async fn complete_catalog(crawl: &mut Crawl<'_>, markets: &[Market]) -> anyhow::
         .events_by_tickers(&missing)
         .await
         .context("fetching the selected markets' events")?;
-    let (events, mut rejected) = split(raw.into_iter().map(Event::parse));
+    let (events, mut rejected) = split(raw.into_iter().map(parse_event));
     let mut series_wanted: Vec<String> = events.iter().map(|e| e.series_ticker.clone()).collect();
     series_wanted.sort();
     series_wanted.dedup();
@@ -191,7 +193,7 @@ async fn complete_catalog(crawl: &mut Crawl<'_>, markets: &[Market]) -> anyhow::
             .await
             .with_context(|| format!("fetching series {ticker}"))?;
         if let Some(raw) = one {
-            match Series::parse(raw) {
+            match parse_series(raw) {
                 Ok(s) => series.push(s),
                 Err(why) => rejected.push(why),
             }

@@ -1,4 +1,4 @@
-//! Kalshi's trading fee (shared/reference/kalshi-fees.md): per order, entry and exit, never at
+//! Kalshi's trading fee (docs/kalshi-api.md §6): per order, entry and exit, never at
 //! settlement; `rate × multiplier × C × P × (1 − P)` rounded up to the cent, with the rate and
 //! multiplier taken from each series (or its event's override).
 

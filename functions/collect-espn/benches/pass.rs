@@ -8,14 +8,11 @@
 //!
 //! Prints the pass's time, rows written and the collector's peak RSS.
 
-#[path = "../tests/it/fake_espn.rs"]
-mod fake_espn;
-
 use std::process::Command;
 
 use serde_json::{json, Value};
 
-use fake_espn::{event, final_, live, scheduled, side, situation, FakeEspn};
+use precog::testing::fake_espn::{event, final_, live, scheduled, side, situation, FakeEspn};
 
 /// Games per league on the slate: NCAAB D-I and FBS carry most of a winter Saturday.
 const SLATE: &[(&str, usize)] = &[

@@ -133,14 +133,10 @@ async fn main() {
         .route("/trade-api/v2/series", get(series_list))
         .route("/trade-api/v2/series/{ticker}", get(one_series))
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
     let base = format!(
         "http://{}/trade-api/v2",
-        listener.local_addr().expect("address")
+        precog::testing::serve_loopback(app).await
     );
-    tokio::spawn(async move { axum::serve(listener, app).await });
     let db = precog::testing::test_db().await;
 
     println!("collect-kalshi pass over {markets} markets (pages of {PAGE}), loopback fake, local PostgreSQL");

@@ -4,47 +4,17 @@ use anyhow::{bail, Context};
 use chrono::Utc;
 use precog::db::rejects::NewRejected;
 use precog::db::{catalog, markets, rejects};
+use precog::domain::{Event, Market, Series};
 use precog::kalshi::{
-    CursorGuard, Event, KalshiClient, Market, MarketsQuery, Parsed, Rejection, Series,
+    parse_event, parse_market, parse_series, CursorGuard, KalshiClient, MarketsQuery,
     TICKERS_PER_REQUEST,
 };
 use precog::runner::{Function, Run};
 use serde_json::value::RawValue;
 use sqlx::PgPool;
 
-use crate::{CollectEvent, CollectKalshi};
-
-/// Counts for one pass (and, summed, for an invocation).
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct PassStats {
-    pub pages: u64,
-    pub markets_seen: u64,
-    pub markets_changed: u64,
-    pub snapshots_inserted: u64,
-    pub rejected: u64,
-    pub events_upserted: u64,
-    pub series_upserted: u64,
-    pub orderbooks: u64,
-    /// Markets that left the open set, looked up to follow them to their result.
-    pub settlement_lookups: u64,
-    /// Of those, the ones found only in Kalshi's historical tier.
-    pub settlement_archived: u64,
-}
-
-impl PassStats {
-    pub fn add(&mut self, other: &PassStats) {
-        self.pages += other.pages;
-        self.markets_seen += other.markets_seen;
-        self.markets_changed += other.markets_changed;
-        self.snapshots_inserted += other.snapshots_inserted;
-        self.rejected += other.rejected;
-        self.events_upserted += other.events_upserted;
-        self.series_upserted += other.series_upserted;
-        self.orderbooks += other.orderbooks;
-        self.settlement_lookups += other.settlement_lookups;
-        self.settlement_archived += other.settlement_archived;
-    }
-}
+use crate::parsing::{parse_all, rejection};
+use crate::{CollectEvent, CollectKalshi, PassStats};
 
 /// The state of one invocation's passes: the catalog entries already known, so each event and
 /// series is fetched once, and only when new.
@@ -100,8 +70,8 @@ impl<'a> Collector<'a> {
             .events_updated_since(since)
             .await
             .context("fetching changed events")?;
-        let (series, mut rejected) = parse_all(series_raw, Series::parse, "kalshi.series");
-        let (events, more) = parse_all(events_raw, Event::parse, "kalshi.event");
+        let (series, mut rejected) = parse_all(series_raw, parse_series, "kalshi.series");
+        let (events, more) = parse_all(events_raw, parse_event, "kalshi.event");
         rejected.extend(more);
         // Only refresh what we track; the rest arrives when a market references it.
         let tracked = catalog::known_series(
@@ -253,9 +223,9 @@ impl<'a> Collector<'a> {
         stats: &mut PassStats,
     ) -> anyhow::Result<()> {
         let observed_at = Utc::now();
-        let (markets, rejected) = parse_all(raw, Market::parse, "kalshi.market");
+        let (markets, rejected) = parse_all(raw, parse_market, "kalshi.market");
         stats.markets_seen += markets.len() as u64;
-        seen.extend(markets.iter().map(|m| m.ticker.clone()));
+        seen.extend(markets.iter().map(|m| m.ticker.to_string()));
         self.ensure_catalog(&markets, stats).await?;
         let depth = if self.event.depth && kind == PageKind::Collection {
             self.order_books(&markets, stats).await?
@@ -319,7 +289,7 @@ impl<'a> Collector<'a> {
             .events_by_tickers(&missing)
             .await
             .context("fetching new events")?;
-        let (events, mut rejected) = parse_all(raw, Event::parse, "kalshi.event");
+        let (events, mut rejected) = parse_all(raw, parse_event, "kalshi.event");
 
         let mut series_wanted: Vec<String> = events
             .iter()
@@ -337,7 +307,7 @@ impl<'a> Collector<'a> {
                 .await
                 .context("fetching a new series")?
             {
-                match Series::parse(raw) {
+                match parse_series(raw) {
                     Ok(s) => series.push(s),
                     Err((why, raw)) => rejected.push(rejection("kalshi.series", why, &raw)),
                 }
@@ -377,7 +347,7 @@ impl<'a> Collector<'a> {
         markets: &[Market],
         stats: &mut PassStats,
     ) -> anyhow::Result<HashMap<String, Box<RawValue>>> {
-        let tickers: Vec<String> = markets.iter().map(|m| m.ticker.clone()).collect();
+        let tickers: Vec<String> = markets.iter().map(|m| m.ticker.to_string()).collect();
         let mut books = HashMap::with_capacity(tickers.len());
         for chunk in tickers.chunks(TICKERS_PER_REQUEST) {
             self.check_deadline()?;
@@ -401,32 +371,5 @@ impl<'a> Collector<'a> {
             bail!("the invocation's deadline arrived mid-pass");
         }
         Ok(())
-    }
-}
-
-/// Parses every record, setting aside the ones that do not parse, with their reason.
-fn parse_all<T>(
-    raw: Vec<Box<RawValue>>,
-    parse: fn(Box<RawValue>) -> Parsed<T>,
-    source: &'static str,
-) -> (Vec<T>, Vec<NewRejected>) {
-    let mut parsed = Vec::with_capacity(raw.len());
-    let mut rejected = Vec::new();
-    for record in raw {
-        match parse(record) {
-            Ok(value) => parsed.push(value),
-            Err((why, raw)) => rejected.push(rejection(source, why, &raw)),
-        }
-    }
-    (parsed, rejected)
-}
-
-fn rejection(source: &'static str, why: Rejection, raw: &RawValue) -> NewRejected {
-    tracing::warn!(source, key = why.key.as_deref().unwrap_or(""), reason = %why, "rejected an upstream record");
-    NewRejected {
-        source,
-        natural_key: why.key.clone(),
-        reason: why.to_string(),
-        raw: serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null),
     }
 }

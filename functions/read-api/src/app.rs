@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use axum::http::{header, Method};
+use axum::http::{header, HeaderMap, Method};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{middleware, Json, Router};
@@ -52,7 +52,7 @@ impl AppState {
         (name = "catalog", description = "Kalshi events and series, with fee parameters"),
         (name = "games", description = "ESPN games and their state history"),
         (name = "runs", description = "The collection ledger"),
-        (name = "trading", description = "Trades and positions by execution environment (ADR-107)"),
+        (name = "trading", description = "Trades and positions by execution environment (live, paper, backtest)"),
     )
 )]
 struct ApiDoc;
@@ -131,8 +131,10 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(3600))
 }
 
-async fn not_found() -> Response {
-    ApiError::not_found("no such endpoint; see /docs").into_response()
+/// The dashboard's files and client pages, else the JSON 404.
+async fn not_found(method: Method, uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    crate::dashboard::respond(&method, uri.path(), &headers)
+        .unwrap_or_else(|| ApiError::not_found("no such endpoint; see /docs").into_response())
 }
 
 /// A self-contained docs page (works offline: loads nothing from elsewhere): it reads

@@ -13,8 +13,10 @@ use sha2::{Digest, Sha256};
 use crate::app::AppState;
 use crate::error::ApiError;
 
-/// Paths anyone may call without a key: the load balancer's and the operator's health check.
-const OPEN_PATHS: &[&str] = &["/health"];
+/// Paths anyone may call without a key: the load balancer's and the operator's health checks.
+/// The dashboard's static files are public too (see [`crate::dashboard::is_public`]); its data
+/// calls need the key.
+const OPEN_PATHS: &[&str] = &["/health", "/health/freshness"];
 
 /// Who is calling, decided once per request by [`authenticate`] and read by [`rate_limit`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,10 +60,13 @@ fn client_address(req: &Request) -> String {
     "unknown".to_owned()
 }
 
-/// Requires a valid bearer key on every path but `/health` when keys are configured.
+/// Requires a valid bearer key on every path but the health checks and the dashboard's static
+/// files when keys are configured.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let hashes = &state.config.api_key_hashes;
-    let caller = if hashes.is_empty() || OPEN_PATHS.contains(&req.uri().path()) {
+    let path = req.uri().path();
+    let open = OPEN_PATHS.contains(&path) || crate::dashboard::is_public(path);
+    let caller = if hashes.is_empty() || open {
         Caller::Client(client_address(&req))
     } else {
         let token = req

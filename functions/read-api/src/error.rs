@@ -93,7 +93,7 @@ impl IntoResponse for ApiError {
                 None,
             ),
             Self::Unavailable(e) => {
-                tracing::warn!(error = %e, "database unavailable");
+                tracing::warn!(error = %precog::failure::Chain(e), "database unavailable");
                 (
                     "unavailable",
                     "the database is unavailable".to_owned(),
@@ -102,7 +102,7 @@ impl IntoResponse for ApiError {
             }
             Self::Database(e) => {
                 // Logged in full; the client gets no SQL or schema detail.
-                tracing::error!(error = %e, "query failed");
+                tracing::error!(error = %precog::failure::Chain(e), "query failed");
                 ("internal", "internal error".to_owned(), None)
             }
         };

@@ -8,8 +8,12 @@ pub mod app;
 pub mod auth;
 /// The API's own settings, read through `precog::config::Env`.
 pub mod config;
+/// The monitoring dashboard's embedded static files and client-side pages.
+pub mod dashboard;
 /// The one JSON error shape: 400 naming the parameter, 401, 404, 429, 503.
 pub mod error;
+/// Types that only describe parameters exactly in the OpenAPI document.
+pub mod openapi_params;
 /// Query-string parsing that names the parameter at fault, and opaque keyset cursors.
 pub mod query;
 /// One module per resource, each with a `router()`; merged in `routes::api`.

@@ -134,10 +134,11 @@ impl Params {
         }
     }
 
-    /// The `cursor` parameter decoded for the endpoint `kind`.
+    /// The `cursor` parameter decoded for the endpoint `kind`; empty (`cursor=`, as a client
+    /// that always sends the parameter does for the first page) is the first page.
     pub fn cursor<T: DeserializeOwned>(&self, kind: &str) -> Result<Option<T>, ApiError> {
-        match self.values.get("cursor") {
-            None => Ok(None),
+        match self.values.get("cursor").map(|v| v.trim()) {
+            None | Some("") => Ok(None),
             Some(v) => decode_cursor(kind, v).map(Some),
         }
     }

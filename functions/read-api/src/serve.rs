@@ -126,7 +126,7 @@ async fn connect(config: &ApiConfig) -> anyhow::Result<PgPool> {
     if let Some(url) = &config.common.database_url {
         return pool(url, config.max_connections);
     }
-    let url = precog::pgcluster::development_database().await?;
+    let url = config.common.database_or_development().await?;
     let pool = pool(&url, config.max_connections)?;
     precog::db::migrate(&pool)
         .await

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::kalshi::{Event, Series};
+use crate::domain::{Event, Series};
 
 /// Which of `event_tickers` we already have.
 pub async fn known_events(
@@ -13,11 +13,12 @@ pub async fn known_events(
     event_tickers: &[String],
 ) -> Result<HashSet<String>, sqlx::Error> {
     // language=PostgreSQL
-    let rows: Vec<String> =
-        sqlx::query_scalar("select event_ticker from events where event_ticker = any($1)")
-            .bind(event_tickers)
-            .fetch_all(pool)
-            .await?;
+    let rows = sqlx::query_scalar!(
+        "select event_ticker from events where event_ticker = any($1)",
+        event_tickers as _,
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -27,10 +28,12 @@ pub async fn known_series(
     series_tickers: &[String],
 ) -> Result<HashSet<String>, sqlx::Error> {
     // language=PostgreSQL
-    let rows: Vec<String> = sqlx::query_scalar("select ticker from series where ticker = any($1)")
-        .bind(series_tickers)
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query_scalar!(
+        "select ticker from series where ticker = any($1)",
+        series_tickers as _,
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -41,10 +44,10 @@ pub async fn last_refresh(
     function: &str,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select max(started_at) from collection_runs where function = $1 and status = 'ok'",
+        function,
     )
-    .bind(function)
     .fetch_one(pool)
     .await
 }
@@ -69,7 +72,7 @@ pub async fn upsert_series(conn: &mut PgConnection, series: &[Series]) -> Result
     let updated: Vec<Option<DateTime<Utc>>> = series.iter().map(|s| s.last_updated_ts).collect();
     let raws: Vec<&str> = series.iter().map(|s| s.raw.get()).collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into series (ticker, title, category, frequency, tags, fee_type, fee_multiplier,
                              contract_url, last_updated_ts, raw)
          select distinct on (ticker) ticker, title, category, frequency,
@@ -85,17 +88,17 @@ pub async fn upsert_series(conn: &mut PgConnection, series: &[Series]) -> Result
                 fee_multiplier = excluded.fee_multiplier, contract_url = excluded.contract_url,
                 last_updated_ts = excluded.last_updated_ts, raw = excluded.raw, updated_at = now()
           where series.raw is distinct from excluded.raw",
+        &tickers as _,
+        &titles as _,
+        &categories as _,
+        &frequencies as _,
+        &tags as _,
+        &fee_types as _,
+        &fee_multipliers as _,
+        &urls as _,
+        &updated as _,
+        &raws as _,
     )
-    .bind(&tickers)
-    .bind(&titles)
-    .bind(&categories)
-    .bind(&frequencies)
-    .bind(&tags)
-    .bind(&fee_types)
-    .bind(&fee_multipliers)
-    .bind(&urls)
-    .bind(&updated)
-    .bind(&raws)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
@@ -122,7 +125,7 @@ pub async fn upsert_events(conn: &mut PgConnection, events: &[Event]) -> Result<
     let updated: Vec<Option<DateTime<Utc>>> = events.iter().map(|e| e.last_updated_ts).collect();
     let raws: Vec<&str> = events.iter().map(|e| e.raw.get()).collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into events (event_ticker, series_ticker, title, sub_title, mutually_exclusive,
                              strike_date, strike_period, fee_type_override, fee_multiplier_override,
                              last_updated_ts, raw)
@@ -143,29 +146,29 @@ pub async fn upsert_events(conn: &mut PgConnection, events: &[Event]) -> Result<
                 fee_multiplier_override = excluded.fee_multiplier_override,
                 last_updated_ts = excluded.last_updated_ts, raw = excluded.raw, updated_at = now()
           where events.raw is distinct from excluded.raw",
+        &tickers as _,
+        &series as _,
+        &titles as _,
+        &sub_titles as _,
+        &exclusive as _,
+        &strike_dates as _,
+        &strike_periods as _,
+        &fee_types as _,
+        &fee_multipliers as _,
+        &updated as _,
+        &raws as _,
     )
-    .bind(&tickers)
-    .bind(&series)
-    .bind(&titles)
-    .bind(&sub_titles)
-    .bind(&exclusive)
-    .bind(&strike_dates)
-    .bind(&strike_periods)
-    .bind(&fee_types)
-    .bind(&fee_multipliers)
-    .bind(&updated)
-    .bind(&raws)
     .execute(&mut *conn)
     .await?;
     // Markets stored before their event was known get their series now.
     // language=PostgreSQL
-    sqlx::query(
+    sqlx::query!(
         "update markets m set series_ticker = e.series_ticker
            from events e
           where e.event_ticker = m.event_ticker and e.event_ticker = any($1)
             and m.series_ticker is distinct from e.series_ticker",
+        &tickers as _,
     )
-    .bind(&tickers)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())

@@ -1,14 +1,12 @@
 //! ESPN games and their observed states. Games are upserted when a fact changed (a postponed game
 //! gets a new date); a state is stored only when it differs from the game's latest stored state,
-//! which `games.last_state_at` points at so the comparison needs no history scan.
+//! which `games.last_state_at` points at so the comparison needs no history scan. Whether it
+//! differs is decided in SQL the way market snapshots are (see `insert_state_if_changed`).
 
-use std::collections::HashMap;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
-use sqlx::{PgConnection, Row};
-
-use crate::espn::{Game, GameState, Status, WinProbability};
+use crate::domain::{Game, GameState, Status};
 
 /// What one store call changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -26,20 +24,10 @@ pub async fn store(
     observed_at: DateTime<Utc>,
     items: &[(Game, GameState)],
 ) -> Result<Stored, sqlx::Error> {
-    let ids: Vec<&str> = items
-        .iter()
-        .map(|(g, _)| g.espn_event_id.as_str())
-        .collect();
-    let previous = latest_states(conn, &ids).await?;
     let mut stored = Stored::default();
     for (game, state) in items {
         stored.games += upsert_game(conn, game, &state.status).await?;
-        let changed = previous
-            .get(&game.espn_event_id)
-            .is_none_or(|before| !before.same_as(state));
-        if changed {
-            stored.states += insert_state(conn, observed_at, state).await?;
-        }
+        stored.states += insert_state_if_changed(conn, observed_at, state).await?;
     }
     Ok(stored)
 }
@@ -50,7 +38,7 @@ async fn upsert_game(
     status: &Status,
 ) -> Result<u64, sqlx::Error> {
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into games (espn_event_id, league, season, season_type, week, scheduled_start,
                             name, short_name, home_team_id, home_team_abbreviation, home_team_name,
                             away_team_id, away_team_abbreviation, away_team_name, venue, neutral_site,
@@ -80,48 +68,75 @@ async fn upsert_game(
                  excluded.away_team_id, excluded.away_team_abbreviation, excluded.away_team_name,
                  excluded.venue, excluded.neutral_site, excluded.status_type_id,
                  excluded.status_name, excluded.status_state, excluded.completed)",
+        game.espn_event_id.as_str(),
+        game.league,
+        game.season,
+        game.season_type,
+        game.week,
+        game.scheduled_start,
+        game.name.as_deref(),
+        game.short_name.as_deref(),
+        game.home.id.as_deref(),
+        game.home.abbreviation.as_deref(),
+        game.home.name.as_deref(),
+        game.away.id.as_deref(),
+        game.away.abbreviation.as_deref(),
+        game.away.name.as_deref(),
+        game.venue.as_deref(),
+        game.neutral_site,
+        status.type_id.as_deref(),
+        status.name.as_deref(),
+        status.state.as_deref(),
+        status.completed,
     )
-    .bind(&game.espn_event_id)
-    .bind(&game.league)
-    .bind(game.season)
-    .bind(game.season_type)
-    .bind(game.week)
-    .bind(game.scheduled_start)
-    .bind(&game.name)
-    .bind(&game.short_name)
-    .bind(&game.home.id)
-    .bind(&game.home.abbreviation)
-    .bind(&game.home.name)
-    .bind(&game.away.id)
-    .bind(&game.away.abbreviation)
-    .bind(&game.away.name)
-    .bind(&game.venue)
-    .bind(game.neutral_site)
-    .bind(&status.type_id)
-    .bind(&status.name)
-    .bind(&status.state)
-    .bind(status.completed)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
 }
 
-async fn insert_state(
+/// Stores `state` unless the game's latest stored state already holds every value it would
+/// store (the raw payload aside: odds and leaders churn there without the game moving), and
+/// points `games.last_state_at` at it. The candidate row's columns are named like the table's
+/// and compared as one JSON object, so a column added to the insert is compared without
+/// another edit; no hand-kept field list can fall behind.
+async fn insert_state_if_changed(
     conn: &mut PgConnection,
     observed_at: DateTime<Utc>,
     state: &GameState,
 ) -> Result<u64, sqlx::Error> {
     let wp = state.win_probability.as_ref();
     // language=PostgreSQL
-    let result = sqlx::query(
-        "with inserted as (
+    let result = sqlx::query_scalar!(
+        "with candidate as (
+             select $1::text as espn_event_id, $3::text as status_type_id, $4::text as status_name,
+                    $5::text as status_state, $6::bool as completed, $7::text as status_detail,
+                    $8::int4 as period, $9::numeric as clock_seconds, $10::text as display_clock,
+                    $11::int4 as home_score, $12::int4 as away_score,
+                    $13::text as possession_team_id, $14::int4 as down, $15::int4 as distance,
+                    $16::int4 as yard_line, $17::bool as is_red_zone, $18::int4 as home_timeouts,
+                    $19::int4 as away_timeouts, $20::text as last_play_id,
+                    $21::text as last_play_text, $22::numeric as home_win_probability,
+                    $23::numeric as away_win_probability, $24::numeric as tie_probability,
+                    $25::text as win_probability_source, $26::jsonb as raw
+         ),
+         inserted as (
              insert into game_states (espn_event_id, observed_at, status_type_id, status_name,
                  status_state, completed, status_detail, period, clock_seconds, display_clock,
                  home_score, away_score, possession_team_id, down, distance, yard_line, is_red_zone,
                  home_timeouts, away_timeouts, last_play_id, last_play_text, home_win_probability,
                  away_win_probability, tie_probability, win_probability_source, raw)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                     $18, $19, $20, $21, $22, $23, $24, $25, $26)
+             select c.espn_event_id, $2::timestamptz, c.status_type_id, c.status_name, c.status_state,
+                    c.completed, c.status_detail, c.period, c.clock_seconds, c.display_clock,
+                    c.home_score, c.away_score, c.possession_team_id, c.down, c.distance,
+                    c.yard_line, c.is_red_zone, c.home_timeouts, c.away_timeouts, c.last_play_id,
+                    c.last_play_text, c.home_win_probability, c.away_win_probability,
+                    c.tie_probability, c.win_probability_source, c.raw
+               from candidate c
+               left join games g on g.espn_event_id = c.espn_event_id
+               left join game_states s
+                      on s.espn_event_id = g.espn_event_id and s.observed_at = g.last_state_at
+              where s.espn_event_id is null
+                 or not to_jsonb(s) @> (to_jsonb(c) - 'raw')
              on conflict (espn_event_id, observed_at) do nothing
              returning espn_event_id, observed_at)
          update games set last_state_at = inserted.observed_at
@@ -129,100 +144,36 @@ async fn insert_state(
           where games.espn_event_id = inserted.espn_event_id
             and (games.last_state_at is null or games.last_state_at < inserted.observed_at)
          returning 1",
+        state.espn_event_id.as_str(),
+        observed_at,
+        state.status.type_id.as_deref(),
+        state.status.name.as_deref(),
+        state.status.state.as_deref(),
+        state.status.completed,
+        state.status.detail.as_deref(),
+        state.period,
+        state.clock_seconds,
+        state.display_clock.as_deref(),
+        state.home_score,
+        state.away_score,
+        state.possession_team_id.as_deref(),
+        state.down,
+        state.distance,
+        state.yard_line,
+        state.is_red_zone,
+        state.home_timeouts,
+        state.away_timeouts,
+        state.last_play_id.as_deref(),
+        state.last_play_text.as_deref(),
+        wp.and_then(|w| w.home),
+        wp.and_then(|w| w.away),
+        wp.and_then(|w| w.tie),
+        wp.map(|w| w.source),
+        state.raw,
     )
-    .bind(&state.espn_event_id)
-    .bind(observed_at)
-    .bind(&state.status.type_id)
-    .bind(&state.status.name)
-    .bind(&state.status.state)
-    .bind(state.status.completed)
-    .bind(&state.status.detail)
-    .bind(state.period)
-    .bind(state.clock_seconds)
-    .bind(&state.display_clock)
-    .bind(state.home_score)
-    .bind(state.away_score)
-    .bind(&state.possession_team_id)
-    .bind(state.down)
-    .bind(state.distance)
-    .bind(state.yard_line)
-    .bind(state.is_red_zone)
-    .bind(state.home_timeouts)
-    .bind(state.away_timeouts)
-    .bind(&state.last_play_id)
-    .bind(&state.last_play_text)
-    .bind(wp.and_then(|w| w.home))
-    .bind(wp.and_then(|w| w.away))
-    .bind(wp.and_then(|w| w.tie))
-    .bind(wp.map(|w| w.source))
-    .bind(&state.raw)
     .fetch_all(conn)
     .await?;
     Ok(result.len() as u64)
-}
-
-/// The latest stored state of each game, through `games.last_state_at`.
-async fn latest_states(
-    conn: &mut PgConnection,
-    ids: &[&str],
-) -> Result<HashMap<String, GameState>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    // language=PostgreSQL
-    let rows = sqlx::query(
-        "select s.* from games g
-           join game_states s on s.espn_event_id = g.espn_event_id and s.observed_at = g.last_state_at
-          where g.espn_event_id = any($1)",
-    )
-    .bind(ids)
-    .fetch_all(conn)
-    .await?;
-    let mut states = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let source: Option<String> = row.try_get("win_probability_source")?;
-        let state = GameState {
-            espn_event_id: row.try_get("espn_event_id")?,
-            status: Status {
-                type_id: row.try_get("status_type_id")?,
-                name: row.try_get("status_name")?,
-                state: row.try_get("status_state")?,
-                completed: row.try_get("completed")?,
-                detail: row.try_get("status_detail")?,
-            },
-            period: row.try_get("period")?,
-            clock_seconds: row.try_get::<Option<Decimal>, _>("clock_seconds")?,
-            display_clock: row.try_get("display_clock")?,
-            home_score: row.try_get("home_score")?,
-            away_score: row.try_get("away_score")?,
-            possession_team_id: row.try_get("possession_team_id")?,
-            down: row.try_get("down")?,
-            distance: row.try_get("distance")?,
-            yard_line: row.try_get("yard_line")?,
-            is_red_zone: row.try_get("is_red_zone")?,
-            home_timeouts: row.try_get("home_timeouts")?,
-            away_timeouts: row.try_get("away_timeouts")?,
-            last_play_id: row.try_get("last_play_id")?,
-            last_play_text: row.try_get("last_play_text")?,
-            win_probability: source
-                .map(|source| -> Result<_, sqlx::Error> {
-                    Ok(WinProbability {
-                        home: row.try_get("home_win_probability")?,
-                        away: row.try_get("away_win_probability")?,
-                        tie: row.try_get("tie_probability")?,
-                        source: if source == "summary" {
-                            "summary"
-                        } else {
-                            "scoreboard"
-                        },
-                    })
-                })
-                .transpose()?,
-            raw: serde_json::Value::Null,
-        };
-        states.insert(state.espn_event_id.clone(), state);
-    }
-    Ok(states)
 }
 
 /// Whether `league` has a game filed under an earlier US-Eastern day that is still live: late
@@ -233,22 +184,14 @@ pub async fn live_before(
     starts_before: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query_scalar(
-        "select exists(select 1 from games
-                        where league = $1 and status_state = 'in'
-                          and scheduled_start < $2 and scheduled_start > $2 - interval '1 day')",
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from games
+                          where league = $1 and status_state = 'in'
+                            and scheduled_start < $2 and scheduled_start > $2 - interval '1 day')
+                  as "live!""#,
+        league,
+        starts_before,
     )
-    .bind(league)
-    .bind(starts_before)
     .fetch_one(conn)
     .await
-}
-
-/// Start of a US-Eastern day in UTC, approximated at the later (EST) offset: a game that started
-/// in the first hour of the day in summer is then also treated as "earlier", which only costs
-/// one extra scoreboard call.
-pub fn eastern_day_start(date: NaiveDate) -> DateTime<Utc> {
-    date.and_hms_opt(5, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! Markets and their snapshots. One page of markets is written in one transaction: the catalog
 //! row upserted when its metadata changed, and a snapshot only when the quote changed since the
-//! market's last stored snapshot or that snapshot is older than the heartbeat.
+//! market's last stored snapshot or that snapshot is older than the heartbeat. "Changed" is
+//! decided the same way as for game states (`super::games`): the stored row must contain the
+//! new one's values.
 
 use std::collections::HashMap;
 
@@ -9,7 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
-use crate::kalshi::Market;
+use crate::domain::{Market, Price};
 
 /// What one page write changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -53,6 +55,7 @@ async fn upsert_markets(
     let text = |f: fn(&Market) -> Option<&str>| -> Vec<Option<&str>> {
         markets.iter().map(|m| f(m)).collect()
     };
+    let required = |f: fn(&Market) -> &str| -> Vec<&str> { markets.iter().map(|m| f(m)).collect() };
     let time = |f: fn(&Market) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
         markets.iter().map(|m| f(m)).collect()
     };
@@ -60,7 +63,7 @@ async fn upsert_markets(
         markets.iter().map(|m| f(m)).collect()
     };
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into markets (ticker, event_ticker, series_ticker, market_type, title, yes_sub_title,
                               no_sub_title, status, open_time, close_time, expected_expiration_time,
                               latest_expiration_time, updated_time, notional_value, result,
@@ -71,10 +74,10 @@ async fn upsert_markets(
                 b.latest_expiration_time, b.updated_time, b.notional_value, b.result,
                 b.settlement_value, b.settlement_ts, b.expiration_value, b.strike_type,
                 b.floor_strike, b.cap_strike, b.raw::jsonb,
-                case when b.result is not null then $22 end,
+                case when b.result is not null then $22::timestamptz end,
                 -- A new market's first snapshot is written next, in this transaction; pointing
                 -- at it now saves rewriting the row. Updates leave the pointer alone.
-                $22
+                $22::timestamptz
            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                        $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
                        $11::timestamptz[], $12::timestamptz[], $13::numeric[], $14::text[],
@@ -122,29 +125,29 @@ async fn upsert_markets(
                  excluded.settlement_value, excluded.settlement_ts, excluded.expiration_value,
                  excluded.latest_expiration_time, excluded.expected_expiration_time)
              or (markets.series_ticker is null and excluded.series_ticker is not null)",
+        required(|m| m.ticker.as_str()) as _,
+        required(|m| m.event_ticker.as_str()) as _,
+        required(|m| m.market_type.as_str()) as _,
+        text(|m| m.title.as_deref()) as _,
+        text(|m| m.yes_sub_title.as_deref()) as _,
+        text(|m| m.no_sub_title.as_deref()) as _,
+        required(|m| m.quote.status.as_str()) as _,
+        time(|m| m.open_time) as _,
+        time(|m| m.close_time) as _,
+        time(|m| m.expected_expiration_time) as _,
+        time(|m| m.latest_expiration_time) as _,
+        time(|m| m.updated_time) as _,
+        number(|m| m.notional_value) as _,
+        text(|m| m.result.as_deref()) as _,
+        number(|m| m.settlement_value) as _,
+        time(|m| m.settlement_ts) as _,
+        text(|m| m.expiration_value.as_deref()) as _,
+        text(|m| m.strike_type.as_deref()) as _,
+        number(|m| m.floor_strike) as _,
+        number(|m| m.cap_strike) as _,
+        required(|m| m.raw.get()) as _,
+        observed_at,
     )
-    .bind(markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>())
-    .bind(markets.iter().map(|m| m.event_ticker.as_str()).collect::<Vec<_>>())
-    .bind(markets.iter().map(|m| m.market_type.as_str()).collect::<Vec<_>>())
-    .bind(text(|m| m.title.as_deref()))
-    .bind(text(|m| m.yes_sub_title.as_deref()))
-    .bind(text(|m| m.no_sub_title.as_deref()))
-    .bind(markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>())
-    .bind(time(|m| m.open_time))
-    .bind(time(|m| m.close_time))
-    .bind(time(|m| m.expected_expiration_time))
-    .bind(time(|m| m.latest_expiration_time))
-    .bind(time(|m| m.updated_time))
-    .bind(number(|m| m.notional_value))
-    .bind(text(|m| m.result.as_deref()))
-    .bind(number(|m| m.settlement_value))
-    .bind(time(|m| m.settlement_ts))
-    .bind(text(|m| m.expiration_value.as_deref()))
-    .bind(text(|m| m.strike_type.as_deref()))
-    .bind(number(|m| m.floor_strike))
-    .bind(number(|m| m.cap_strike))
-    .bind(markets.iter().map(|m| m.raw.get()).collect::<Vec<_>>())
-    .bind(observed_at)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
@@ -162,11 +165,11 @@ async fn insert_snapshots(
     };
     let depths: Vec<Option<&str>> = markets
         .iter()
-        .map(|m| depth.get(&m.ticker).map(|d| d.get()))
+        .map(|m| depth.get(m.ticker.as_str()).map(|d| d.get()))
         .collect();
     // language=PostgreSQL
-    let inserted: i64 = sqlx::query_scalar(
-        "with batch as (
+    let inserted = sqlx::query_scalar!(
+        r#"with batch as (
              select *
                from unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
                            $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[],
@@ -178,7 +181,7 @@ async fn insert_snapshots(
              insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
                                            no_bid, no_ask, yes_bid_size, yes_ask_size, last_price,
                                            volume, volume_24h, open_interest, depth, raw)
-             select b.ticker, $15, 'rest', b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask,
+             select b.ticker, $15::timestamptz, 'rest', b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask,
                     b.yes_bid_size, b.yes_ask_size, b.last_price, b.volume, b.volume_24h,
                     b.open_interest, b.depth::jsonb, b.raw::jsonb
                from batch b
@@ -186,39 +189,38 @@ async fn insert_snapshots(
                left join market_snapshots s
                       on s.ticker = m.ticker and s.observed_at = m.last_snapshot_at and s.source = 'rest'
               where s.ticker is null
-                 or s.observed_at <= $15 - make_interval(mins => $16)
-                 or (s.status, s.yes_bid, s.yes_ask, s.no_bid, s.no_ask, s.yes_bid_size,
-                     s.yes_ask_size, s.last_price, s.volume, s.volume_24h, s.open_interest)
-                    is distinct from
-                    (b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask, b.yes_bid_size,
-                     b.yes_ask_size, b.last_price, b.volume, b.volume_24h, b.open_interest)
+                 or s.observed_at <= $15::timestamptz - make_interval(mins => $16::int4)
+                 -- Changed unless the stored row already holds every value of the batch's row
+                 -- (named like the table's columns) but the payloads: a column added to the
+                 -- batch is compared without another edit. Depth counts only when fetched.
+                 or not to_jsonb(s) @> (to_jsonb(b) - 'depth' - 'raw')
                  or (b.depth is not null and s.depth is distinct from b.depth::jsonb)
              on conflict (ticker, observed_at, source) do nothing
              returning ticker
          ),
          moved as (
-             update markets m set last_snapshot_at = $15
+             update markets m set last_snapshot_at = $15::timestamptz
                from inserted i
-              where m.ticker = i.ticker and m.last_snapshot_at is distinct from $15
+              where m.ticker = i.ticker and m.last_snapshot_at is distinct from $15::timestamptz
          )
-         select count(*) from inserted",
+         select count(*) as "inserted!" from inserted"#,
+        markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>() as _,
+        markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>() as _,
+        quote(|m| m.quote.yes_bid.map(Price::get)) as _,
+        quote(|m| m.quote.yes_ask.map(Price::get)) as _,
+        quote(|m| m.quote.no_bid.map(Price::get)) as _,
+        quote(|m| m.quote.no_ask.map(Price::get)) as _,
+        quote(|m| m.quote.yes_bid_size) as _,
+        quote(|m| m.quote.yes_ask_size) as _,
+        quote(|m| m.quote.last_price.map(Price::get)) as _,
+        quote(|m| m.quote.volume) as _,
+        quote(|m| m.quote.volume_24h) as _,
+        quote(|m| m.quote.open_interest) as _,
+        depths as _,
+        markets.iter().map(|m| m.raw.get()).collect::<Vec<_>>() as _,
+        observed_at,
+        i32::try_from(heartbeat_minutes).unwrap_or(i32::MAX),
     )
-    .bind(markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>())
-    .bind(markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>())
-    .bind(quote(|m| m.quote.yes_bid))
-    .bind(quote(|m| m.quote.yes_ask))
-    .bind(quote(|m| m.quote.no_bid))
-    .bind(quote(|m| m.quote.no_ask))
-    .bind(quote(|m| m.quote.yes_bid_size))
-    .bind(quote(|m| m.quote.yes_ask_size))
-    .bind(quote(|m| m.quote.last_price))
-    .bind(quote(|m| m.quote.volume))
-    .bind(quote(|m| m.quote.volume_24h))
-    .bind(quote(|m| m.quote.open_interest))
-    .bind(depths)
-    .bind(markets.iter().map(|m| m.raw.get()).collect::<Vec<_>>())
-    .bind(observed_at)
-    .bind(i32::try_from(heartbeat_minutes).unwrap_or(i32::MAX))
     .fetch_one(conn)
     .await?;
     Ok(u64::try_from(inserted).unwrap_or(0))
@@ -230,12 +232,12 @@ pub async fn unsettled(
     series: Option<&[String]>,
 ) -> Result<Vec<String>, sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select ticker from markets
           where status <> 'finalized' and ($1::text[] is null or series_ticker = any($1))
           order by ticker",
+        series as _,
     )
-    .bind(series)
     .fetch_all(pool)
     .await
 }

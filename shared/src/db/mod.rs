@@ -42,14 +42,15 @@ pub async fn migrate(pool: &PgPool) -> Result<usize, sqlx::migrate::MigrateError
 }
 
 async fn applied_count(pool: &PgPool) -> usize {
-    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
-        .fetch_one(pool)
-        .await
-        .unwrap_or(false);
+    let exists =
+        sqlx::query_scalar!(r#"select to_regclass('_sqlx_migrations') is not null as "exists!""#)
+            .fetch_one(pool)
+            .await
+            .unwrap_or(false);
     if !exists {
         return 0;
     }
-    sqlx::query_scalar::<_, i64>("select count(*) from _sqlx_migrations where success")
+    sqlx::query_scalar!(r#"select count(*) as "count!" from _sqlx_migrations where success"#)
         .fetch_one(pool)
         .await
         .map(|n| usize::try_from(n).unwrap_or(0))

@@ -29,10 +29,10 @@ pub async fn upsert(
     let reasons: Vec<&str> = records.iter().map(|r| r.reason.as_str()).collect();
     let raws: Vec<String> = records.iter().map(|r| r.raw.to_string()).collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into rejected_records
                 (source, natural_key, reason, raw, raw_md5, first_run_id, last_run_id)
-         select distinct on (source, raw_md5) source, natural_key, reason, raw, raw_md5, $5, $5
+         select distinct on (source, raw_md5) source, natural_key, reason, raw, raw_md5, $5::uuid, $5::uuid
            from (select source, natural_key, reason, raw::jsonb as raw, md5(raw::jsonb::text) as raw_md5
                    from unnest($1::text[], $2::text[], $3::text[], $4::text[])
                         as r(source, natural_key, reason, raw)) as batch
@@ -41,12 +41,12 @@ pub async fn upsert(
                 last_run_id  = excluded.last_run_id,
                 reason       = excluded.reason,
                 times_seen   = rejected_records.times_seen + 1",
+        &sources as _,
+        &keys as _,
+        &reasons as _,
+        &raws as _,
+        run_id,
     )
-    .bind(&sources)
-    .bind(&keys)
-    .bind(&reasons)
-    .bind(&raws)
-    .bind(run_id)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())

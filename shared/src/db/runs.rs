@@ -36,15 +36,15 @@ pub struct NewRun<'a> {
 
 pub async fn insert(pool: &PgPool, run: &NewRun<'_>) -> Result<(), sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query(
+    sqlx::query!(
         "insert into collection_runs (id, function, trigger, started_at, status, finished_at)
-         values ($1, $2, $3, $4, $5, case when $5 = 'running' then null else now() end)",
+         values ($1, $2, $3, $4, $5::text, case when $5::text = 'running' then null else now() end)",
+        run.id,
+        run.function,
+        run.trigger,
+        run.started_at,
+        run.status.as_str(),
     )
-    .bind(run.id)
-    .bind(run.function)
-    .bind(run.trigger)
-    .bind(run.started_at)
-    .bind(run.status.as_str())
     .execute(pool)
     .await?;
     Ok(())
@@ -55,23 +55,26 @@ pub struct RunOutcome<'a> {
     pub rows_written: u64,
     pub rows_rejected: u64,
     pub error: Option<&'a str>,
+    /// `upstream`, `database`, `bad_input` or `bug` when the run failed (`precog::failure`).
+    pub failure_kind: Option<&'a str>,
     pub summary: &'a serde_json::Value,
 }
 
 pub async fn finish(pool: &PgPool, id: Uuid, outcome: &RunOutcome<'_>) -> Result<(), sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query(
+    sqlx::query!(
         "update collection_runs
             set finished_at = now(), status = $2, rows_written = $3, rows_rejected = $4,
-                error = $5, summary = $6
+                error = $5, summary = $6, failure_kind = $7
           where id = $1",
+        id,
+        outcome.status.as_str(),
+        i64::try_from(outcome.rows_written).unwrap_or(i64::MAX),
+        i64::try_from(outcome.rows_rejected).unwrap_or(i64::MAX),
+        outcome.error,
+        outcome.summary,
+        outcome.failure_kind,
     )
-    .bind(id)
-    .bind(outcome.status.as_str())
-    .bind(i64::try_from(outcome.rows_written).unwrap_or(i64::MAX))
-    .bind(i64::try_from(outcome.rows_rejected).unwrap_or(i64::MAX))
-    .bind(outcome.error)
-    .bind(outcome.summary)
     .execute(pool)
     .await?;
     Ok(())
@@ -90,7 +93,7 @@ impl FunctionLock {
         use sqlx::Connection;
         let mut connection = self.connection;
         // language=PostgreSQL
-        sqlx::query("select pg_advisory_unlock_all()")
+        sqlx::query!("select pg_advisory_unlock_all()")
             .execute(&mut connection)
             .await?;
         connection.close().await
@@ -101,10 +104,10 @@ impl FunctionLock {
 pub async fn try_lock(pool: &PgPool, function: &str) -> Result<Option<FunctionLock>, sqlx::Error> {
     let mut connection: PoolConnection<Postgres> = pool.acquire().await?;
     // language=PostgreSQL
-    let locked: bool = sqlx::query_scalar(
-        "select pg_try_advisory_lock(hashtextextended('precog.function.' || $1, 0))",
+    let locked = sqlx::query_scalar!(
+        r#"select pg_try_advisory_lock(hashtextextended('precog.function.' || $1::text, 0)) as "locked!""#,
+        function,
     )
-    .bind(function)
     .fetch_one(&mut *connection)
     .await?;
     Ok(locked.then(|| FunctionLock {

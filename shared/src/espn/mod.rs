@@ -1,9 +1,8 @@
 //! ESPN's public (unofficial) site API: one scoreboard per league per pass, and optionally a
-//! game's summary for its win-probability series. reference/espn-api.md explains the sharp edges
+//! game's summary for its win-probability series. docs/espn-api.md explains the sharp edges
 //! handled here: a User-Agent filter, 403 as throttling, US-Eastern `dates`, silent truncation.
 
-mod eastern;
-mod records;
+mod parse;
 pub mod wire;
 
 use std::ops::Bound;
@@ -11,13 +10,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use eastern::eastern_date;
-pub use records::{
-    parse_event, parse_scoreboard, parse_time, summary_win_probability, Game, GameState, Parsed,
-    Rejection, Status, Team, WinProbability, KNOWN_STATUS_NAMES,
+pub use parse::{
+    parse_event, parse_scoreboard, parse_time, summary_win_probability, Parsed, Rejection,
 };
 
 use crate::config::{ConfigError, Env};
+use crate::domain::WinProbability;
 use crate::http::{get_bytes, FetchError, RetryPolicy, TokenBucket};
 
 /// The leagues collected, as ESPN's `sport/league` path slugs, with the `groups` filter college
@@ -168,6 +166,7 @@ impl EspnClient {
 
     /// `GET /apis/site/v2/sports/{league}/scoreboard?dates=YYYYMMDD&limit=N[&groups=G]`: always an
     /// explicit day (ESPN's default day jumps around season rollovers) and an explicit limit.
+    #[tracing::instrument(name = "espn.scoreboard", skip(self), fields(date = %date))]
     pub async fn scoreboard(&self, league: &str, date: NaiveDate) -> Result<Scoreboard, Error> {
         let url = format!("{}/apis/site/v2/sports/{league}/scoreboard", self.base);
         let mut query = vec![
@@ -204,6 +203,7 @@ impl EspnClient {
     }
 
     /// The last point of a game's summary win-probability series (`…/summary?event=ID`).
+    #[tracing::instrument(name = "espn.summary", skip(self))]
     pub async fn summary_win_probability(
         &self,
         league: &str,

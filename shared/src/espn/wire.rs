@@ -1,4 +1,4 @@
-//! ESPN's scoreboard as served (reference/espn-api.md §2). ESPN documents nothing and drops
+//! ESPN's scoreboard as served (docs/espn-api.md §4). ESPN documents nothing and drops
 //! blocks freely, so every field is optional, and scalars whose JSON type varies between captures
 //! (scores as strings or objects, clocks as integers or floats) stay `Value` until
 //! [`super::records`] reads them.

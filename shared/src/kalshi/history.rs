@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-use super::records::{Parsed, Rejection};
 use super::wire::MarketsPage;
-use super::{KalshiClient, Result, MARKETS_PAGE_LIMIT};
+use super::{KalshiClient, Parsed, Rejection, Result, MARKETS_PAGE_LIMIT};
 use crate::domain::history::{Candle, CandlePeriod, Ohlc, TakerSide, Tier, Trade};
-use crate::domain::{parse_count, parse_dollars};
+use crate::domain::{parse_count, parse_dollars, DecimalError};
+use rust_decimal::Decimal;
 
 /// The most trades one trades page returns.
 pub const TRADES_PAGE_LIMIT: u32 = 1000;
@@ -215,7 +215,7 @@ fn read_trade(raw: &RawValue, tier: Tier) -> Result<Trade, Rejection> {
     let trade_id = required("trade_id", wire.trade_id.clone())?;
     let ticker = required("ticker", wire.ticker)?;
     let price = |field: &str, value: Option<String>| {
-        parse_dollars(&required(field, value)?).map_err(|e| reject(field, e.to_string()))
+        dollars_exact(&required(field, value)?).map_err(|e| reject(field, e.to_string()))
     };
     let yes_price = price("yes_price_dollars", wire.yes_price_dollars)?;
     let no_price = price("no_price_dollars", wire.no_price_dollars)?;
@@ -321,7 +321,7 @@ fn read_candle(
     let dollars = |field: String, value: Option<String>| {
         value
             .filter(|v| !v.is_empty())
-            .map(|v| parse_dollars(&v).map_err(|e| reject(&field, e.to_string())))
+            .map(|v| dollars_exact(&v).map_err(|e| reject(&field, e.to_string())))
             .transpose()
     };
     let ohlc = |name: &str, wire: Option<OhlcWire>| -> Result<(Ohlc, OhlcWire), Rejection> {
@@ -358,6 +358,11 @@ fn read_candle(
     })
 }
 
+/// A dollar price in $0..$1, kept as the plain decimal the domain types hold.
+fn dollars_exact(raw: &str) -> Result<Decimal, DecimalError> {
+    parse_dollars(raw).map(Decimal::from)
+}
+
 /// Deserialises a wire struct, naming the field when a value has the wrong type.
 fn from_raw<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Result<T, Rejection> {
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
@@ -380,7 +385,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::Decimal;
 
     fn raw(json: &str) -> Box<RawValue> {
         RawValue::from_string(json.to_owned()).expect("valid JSON")

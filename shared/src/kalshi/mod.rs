@@ -3,7 +3,7 @@
 
 /// Trades, candlesticks and archived markets from both tiers, and the cutoff between them.
 pub mod history;
-mod records;
+mod parse;
 pub mod wire;
 
 use std::collections::HashSet;
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-pub use records::{Event, Market, Parsed, Quote, Rejection, Series};
+pub use parse::{parse_event, parse_market, parse_series, Parsed, Rejection};
 use wire::{EventsPage, MarketsPage, OneSeries, OrderbookEntry, OrderbooksPage, SeriesList};
 
 use crate::config::{ConfigError, Env, KalshiMode};
@@ -134,6 +134,7 @@ impl KalshiClient {
     }
 
     /// One page of markets. Send `cursor` only when the previous page gave a non-empty one.
+    #[tracing::instrument(name = "kalshi.markets_page", skip(self, query, cursor), fields(page = cursor.unwrap_or("first")))]
     pub async fn markets_page(
         &self,
         query: &MarketsQuery,
@@ -158,6 +159,7 @@ impl KalshiClient {
     }
 
     /// Markets archived past Kalshi's historical cutoff (no longer served by `/markets`).
+    #[tracing::instrument(name = "kalshi.historical_markets", skip_all, fields(tickers = tickers.len()))]
     pub async fn historical_markets(&self, tickers: &[String]) -> Result<Vec<Box<RawValue>>> {
         let mut markets = Vec::new();
         let mut cursors = CursorGuard::new("GET /historical/markets");
@@ -180,6 +182,7 @@ impl KalshiClient {
     }
 
     /// Events by ticker, in batches the endpoint accepts.
+    #[tracing::instrument(name = "kalshi.events", skip_all, fields(tickers = tickers.len()))]
     pub async fn events_by_tickers(&self, tickers: &[String]) -> Result<Vec<Box<RawValue>>> {
         let mut events = Vec::new();
         for batch in tickers.chunks(EVENTS_PAGE_LIMIT as usize) {
@@ -189,6 +192,7 @@ impl KalshiClient {
     }
 
     /// Events whose metadata changed since `since`.
+    #[tracing::instrument(name = "kalshi.events_updated", skip(self), fields(since = %since))]
     pub async fn events_updated_since(&self, since: DateTime<Utc>) -> Result<Vec<Box<RawValue>>> {
         self.events(&[("min_updated_ts", since.timestamp().to_string())])
             .await
@@ -214,6 +218,7 @@ impl KalshiClient {
     }
 
     /// One series; `None` when Kalshi does not know it.
+    #[tracing::instrument(name = "kalshi.series", skip(self))]
     pub async fn series(&self, ticker: &str) -> Result<Option<Box<RawValue>>> {
         match self
             .get::<OneSeries>(&format!("/series/{ticker}"), &[])
@@ -226,6 +231,7 @@ impl KalshiClient {
     }
 
     /// Series whose metadata changed since `since`.
+    #[tracing::instrument(name = "kalshi.series_updated", skip(self), fields(since = %since))]
     pub async fn series_updated_since(&self, since: DateTime<Utc>) -> Result<Vec<Box<RawValue>>> {
         let list: SeriesList = self
             .get(
@@ -237,6 +243,7 @@ impl KalshiClient {
     }
 
     /// Order books for up to [`TICKERS_PER_REQUEST`] markets (`tickers` repeated, not a list).
+    #[tracing::instrument(name = "kalshi.orderbooks", skip_all, fields(tickers = tickers.len()))]
     pub async fn orderbooks(&self, tickers: &[String]) -> Result<Vec<OrderbookEntry>> {
         let params: Vec<(&str, String)> = tickers.iter().map(|t| ("tickers", t.clone())).collect();
         let page: OrderbooksPage = self.get("/markets/orderbooks", &params).await?;

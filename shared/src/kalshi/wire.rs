@@ -1,4 +1,4 @@
-//! Kalshi's JSON exactly as reference/kalshi-api.md describes it. Almost every field is optional:
+//! Kalshi's JSON exactly as docs/kalshi-api.md §3 describes it. Almost every field is optional:
 //! Kalshi adds fields weekly and removes them with weeks' notice, and lists sometimes come back
 //! `null`. Unknown fields are ignored here and kept in the raw payload we store.
 

@@ -202,10 +202,7 @@ impl From<LambdaFailure> for Diagnostic {
 
 /// The pool, from `DATABASE_URL` or, in development without one, a local cluster under the repo.
 async fn connect(common: &CommonConfig) -> anyhow::Result<PgPool> {
-    let url = match &common.database_url {
-        Some(url) => url.clone(),
-        None => crate::pgcluster::development_database().await?,
-    };
+    let url = common.database_or_development().await?;
     Ok(db::lazy_pool(&url, 4)?)
 }
 

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::event::{parse_event, BadEvent, Event, Trigger};
 use crate::db::runs::{self, NewRun, RunOutcome, RunStatus};
+use crate::failure::{FailureKind, RunnerFault};
 
 /// A scheduled function: a name, an event type, and a handler that does not know how it runs.
 pub trait Function: Send + Sync + 'static {
@@ -95,8 +96,12 @@ pub struct Summary {
     pub duration_ms: u64,
     pub rows_written: u64,
     pub rows_rejected: u64,
+    /// The error with its whole chain of causes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of failure, when the run failed: upstream, database, bad_input or bug.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<FailureKind>,
     /// The process's peak resident memory so far (Linux), for sizing Lambda memory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_rss_kb: Option<u64>,
@@ -149,10 +154,15 @@ pub async fn invoke<F: Function>(
             start + budget.saturating_sub(budget / 50),
         )
         .await;
-        let (status, error, details) = match result {
-            Ok(Guarded::Done(details)) => (RunStatus::Ok, None, details),
-            Ok(Guarded::Skipped) => (RunStatus::Skipped, None, Value::Null),
-            Err(error) => (RunStatus::Failed, Some(format!("{error:#}")), Value::Null),
+        let (status, error, failure_kind, details) = match result {
+            Ok(Guarded::Done(details)) => (RunStatus::Ok, None, None, details),
+            Ok(Guarded::Skipped) => (RunStatus::Skipped, None, None, Value::Null),
+            Err(error) => (
+                RunStatus::Failed,
+                Some(format!("{error:#}")),
+                Some(FailureKind::of(&error)),
+                Value::Null,
+            ),
         };
         let summary = Summary {
             run_id: run.id,
@@ -165,6 +175,7 @@ pub async fn invoke<F: Function>(
             rows_written: run.rows_written(),
             rows_rejected: run.rows_rejected(),
             error,
+            failure_kind,
             peak_rss_kb: peak_rss_kb(),
             details,
         };
@@ -172,6 +183,7 @@ pub async fn invoke<F: Function>(
             RunStatus::Failed => {
                 tracing::error!(
                     error = summary.error.as_deref().unwrap_or(""),
+                    failure_kind = summary.failure_kind.map(FailureKind::as_str),
                     rows_written = summary.rows_written,
                     "invocation failed"
                 );
@@ -232,19 +244,19 @@ async fn guarded<F: Function>(
 
     let work = AssertUnwindSafe(function.handle(event, run)).catch_unwind();
     let result: anyhow::Result<Value> = match tokio::time::timeout_at(hard_deadline, work).await {
-        Err(_elapsed) => Err(anyhow::anyhow!(
-            "deadline exceeded before the handler finished"
-        )),
-        Ok(Err(panic)) => Err(anyhow::anyhow!(
-            "handler panicked: {}",
-            panic_message(&panic)
-        )),
+        Err(_elapsed) => Err(RunnerFault::Deadline.into()),
+        Ok(Err(panic)) => Err(RunnerFault::Panic(panic_message(&panic)).into()),
         Ok(Ok(Err(error))) => Err(error),
         Ok(Ok(Ok(details))) => serde_json::to_value(details).context("serialising the summary"),
     };
-    let (status, error, details) = match &result {
-        Ok(details) => (RunStatus::Ok, None, details.clone()),
-        Err(error) => (RunStatus::Failed, Some(format!("{error:#}")), Value::Null),
+    let (status, error, failure_kind, details) = match &result {
+        Ok(details) => (RunStatus::Ok, None, None, details.clone()),
+        Err(error) => (
+            RunStatus::Failed,
+            Some(format!("{error:#}")),
+            Some(FailureKind::of(error)),
+            Value::Null,
+        ),
     };
     runs::finish(
         pool,
@@ -254,6 +266,7 @@ async fn guarded<F: Function>(
             rows_written: run.rows_written(),
             rows_rejected: run.rows_rejected(),
             error: error.as_deref(),
+            failure_kind: failure_kind.map(FailureKind::as_str),
             summary: &details,
         },
     )

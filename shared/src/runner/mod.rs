@@ -1,4 +1,4 @@
-//! One handler, three ways to run (DESIGN.md): the Lambda loop when `AWS_LAMBDA_RUNTIME_API` is
+//! One handler, three ways to run (docs/architecture.md): the Lambda loop when `AWS_LAMBDA_RUNTIME_API` is
 //! set, otherwise once from the command line (`--event`, `--event-file`, `--migrate`), and
 //! `cargo lambda watch` locally, which is the Lambda loop again.
 //!

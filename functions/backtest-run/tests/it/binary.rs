@@ -3,7 +3,6 @@
 use std::process::Command;
 
 use precog::testing::test_db;
-use serde_json::Value;
 
 use crate::fixtures::{history, threshold_event};
 
@@ -83,13 +82,7 @@ async fn once_mode_stores_the_backtest_reports_the_headline_and_draws_the_plot()
             png.to_str().expect("utf-8 path"),
         ],
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).expect("one JSON summary");
+    let summary = precog::testing::exit_summary(&output, 0);
     assert_eq!(summary["status"], "ok");
     let best = &summary["details"]["results"][0];
     assert_eq!(best["net_pnl"], "51.52");

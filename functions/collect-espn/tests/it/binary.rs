@@ -4,7 +4,7 @@ use std::process::Command;
 
 use precog::testing::test_db;
 
-use crate::fake_espn::{event, final_, side, FakeEspn};
+use precog::testing::fake_espn::{event, final_, side, FakeEspn};
 
 fn collect_espn(
     database_url: &str,
@@ -114,14 +114,7 @@ async fn a_successful_run_prints_one_json_summary_and_exits_0_and_a_failed_one_e
     })
     .await
     .expect("join");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("one JSON document");
+    let summary = precog::testing::exit_summary(&output, 0);
     assert_eq!(summary["status"], "ok");
     assert_eq!(summary["trigger"], "schedule");
     assert_eq!(summary["rows_written"], 2, "game and state: {summary}");
@@ -133,8 +126,6 @@ async fn a_successful_run_prints_one_json_summary_and_exits_0_and_a_failed_one_e
         &["--event", "{}"],
         &[],
     );
-    assert_eq!(output.status.code(), Some(1));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("one JSON document");
+    let summary = precog::testing::exit_summary(&output, 1);
     assert_eq!(summary["status"], "failed");
 }

@@ -4,11 +4,11 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::fake_espn::{
+use crate::helpers::spawn_app;
+use precog::testing::fake_espn::{
     away_first, event, final_, halftime, live, postponed, scheduled, side, situation,
     situation_between_plays, Side, CLE, GB,
 };
-use crate::helpers::spawn_app;
 
 const NFL: &str = "football/nfl";
 
@@ -343,4 +343,20 @@ async fn the_summary_series_fills_in_win_probability_for_live_games_when_asked()
         "0.39".parse::<Decimal>().expect("d")
     );
     assert_eq!(row.get::<String, _>("win_probability_source"), "summary");
+}
+
+#[tokio::test]
+async fn churn_in_the_raw_payload_alone_stores_no_new_state() {
+    let app = spawn_app().await;
+    app.espn.set_events(NFL, nfl_sunday());
+    app.run_ok(one_pass(&[NFL])).await;
+    let states = app.count("select count(*) from game_states").await;
+
+    // Odds and leaders move in the served JSON while the game itself stands still.
+    let mut slate = nfl_sunday();
+    slate[0]["competitions"][0]["odds"] = json!([{"details": "CLE -3.5", "overUnder": 41.5}]);
+    app.espn.set_events(NFL, slate);
+    let churned = app.run_ok(one_pass(&[NFL])).await;
+    assert_eq!(churned.details["states_written"], 0, "{churned:?}");
+    assert_eq!(app.count("select count(*) from game_states").await, states);
 }

@@ -3,8 +3,8 @@
 use precog::runner::Report;
 use serde_json::json;
 
-use crate::fake_espn::{event, final_, side};
 use crate::helpers::{spawn_app, spawn_app_with_user_agent};
+use precog::testing::fake_espn::{event, final_, side};
 
 const NFL: &str = "football/nfl";
 

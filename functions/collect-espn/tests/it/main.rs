@@ -1,7 +1,6 @@
 #![recursion_limit = "256"]
 //! collect-espn against a fake ESPN over loopback HTTP and a real PostgreSQL.
 
-mod fake_espn;
 mod helpers;
 
 mod binary;

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use precog::testing::{empty_db, test_db};
 
-use crate::fake_kalshi::{market_json, FakeKalshi};
+use precog::testing::fake_kalshi::{market_json, FakeKalshi};
 
 fn collect_kalshi(database_url: &str, kalshi: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_collect-kalshi"))
@@ -73,14 +73,7 @@ async fn a_successful_run_prints_one_json_summary_and_exits_0_and_a_failed_one_e
     })
     .await
     .expect("join");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("one JSON document");
+    let summary = precog::testing::exit_summary(&output, 0);
     assert_eq!(summary["status"], "ok");
     assert_eq!(summary["trigger"], "schedule");
     assert_eq!(
@@ -93,9 +86,7 @@ async fn a_successful_run_prints_one_json_summary_and_exits_0_and_a_failed_one_e
         "http://127.0.0.1:9/trade-api/v2",
         &["--event", "{}"],
     );
-    assert_eq!(output.status.code(), Some(1));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("one JSON document");
+    let summary = precog::testing::exit_summary(&output, 1);
     assert_eq!(summary["status"], "failed");
 }
 

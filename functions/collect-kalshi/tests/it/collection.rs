@@ -1,8 +1,8 @@
 use precog::db::runs::RunStatus;
 use serde_json::json;
 
-use crate::fake_kalshi::{event_json, market_json, series_json};
 use crate::helpers::spawn_app;
+use precog::testing::fake_kalshi::{event_json, market_json, series_json};
 
 #[tokio::test]
 async fn a_pass_stores_every_open_market_across_pages_exactly_as_quoted() {
@@ -334,7 +334,7 @@ async fn two_overlapping_invocations_run_once_and_the_other_is_recorded_as_skipp
     // The first invocation's first request is slow, so the second starts while it runs.
     app.kalshi.fail_next(
         "/markets",
-        vec![crate::fake_kalshi::Fault::Delay(
+        vec![precog::testing::fake_kalshi::Fault::Delay(
             std::time::Duration::from_millis(400),
         )],
     );

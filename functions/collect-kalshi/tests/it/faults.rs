@@ -4,8 +4,8 @@ use precog::db::runs::RunStatus;
 use precog::runner::Report;
 use serde_json::json;
 
-use crate::fake_kalshi::{market_json, Fault};
 use crate::helpers::spawn_app;
+use precog::testing::fake_kalshi::{market_json, Fault};
 
 #[tokio::test]
 async fn rate_limits_server_errors_and_slow_answers_are_retried_until_the_page_comes() {
@@ -103,4 +103,113 @@ async fn a_repeating_cursor_stops_the_pass_instead_of_looping() {
         .unwrap_or_default()
         .contains("cursor `off-0` twice"));
     assert!(app.kalshi.requests_to("/trade-api/v2/markets").len() <= 3);
+}
+
+#[tokio::test]
+async fn an_unreachable_kalshi_is_reported_with_its_cause_as_an_upstream_failure() {
+    let db = precog::testing::test_db().await;
+    let base = format!(
+        "http://127.0.0.1:{}/trade-api/v2",
+        precog::testing::closed_port()
+    );
+    let client = precog::testing::fake_kalshi::settings(&base)
+        .client()
+        .expect("client");
+    let function = collect_kalshi::CollectKalshi::new(db.pool.clone(), client);
+
+    let report = precog::runner::invoke(
+        &function,
+        &db.pool,
+        json!({}),
+        precog::runner::Trigger::Manual,
+        None,
+    )
+    .await;
+
+    let Report::Failed(summary) = report else {
+        panic!("expected failure, got {report:?}")
+    };
+    let error = summary.error.clone().unwrap_or_default();
+    // The socket's own words, not just "error sending request".
+    assert!(error.contains("Connection refused"), "{error}");
+    assert_eq!(
+        summary.failure_kind,
+        Some(precog::failure::FailureKind::Upstream)
+    );
+    let summary_json = serde_json::to_value(&summary).expect("summary serialises");
+    assert_eq!(summary_json["failure_kind"], "upstream");
+    let (kind, stored): (Option<String>, Option<String>) =
+        sqlx::query_as("select failure_kind, error from collection_runs")
+            .fetch_one(&db.pool)
+            .await
+            .expect("ledger row");
+    assert_eq!(kind.as_deref(), Some("upstream"));
+    assert!(
+        stored.unwrap_or_default().contains("Connection refused"),
+        "the ledger keeps the cause too"
+    );
+}
+
+#[tokio::test]
+async fn a_query_that_no_longer_matches_the_schema_is_recorded_as_a_bug() {
+    let app = spawn_app().await;
+    app.kalshi
+        .add_markets(vec![market_json("KXA-26-X", "KXA-26", "0.5000", "0.5100")]);
+    sqlx::query("alter table market_snapshots rename to market_snapshots_elsewhere")
+        .execute(&app.db.pool)
+        .await
+        .expect("rename");
+
+    let Report::Failed(summary) = app.run(json!({})).await else {
+        panic!("the pass cannot store its snapshots")
+    };
+
+    assert_eq!(
+        summary.failure_kind,
+        Some(precog::failure::FailureKind::Bug),
+        "{:?}",
+        summary.error
+    );
+    assert_eq!(
+        app.text("select failure_kind from collection_runs")
+            .await
+            .as_deref(),
+        Some("bug")
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_database_failure() {
+    let kalshi = precog::testing::fake_kalshi::FakeKalshi::start().await;
+    let client = precog::testing::fake_kalshi::settings(&kalshi.base_url)
+        .client()
+        .expect("client");
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/precog",
+        precog::testing::closed_port()
+    );
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(Duration::from_millis(500))
+        .connect_lazy(&url)
+        .expect("lazy pool");
+    let function = collect_kalshi::CollectKalshi::new(pool.clone(), client);
+
+    let report = precog::runner::invoke(
+        &function,
+        &pool,
+        json!({}),
+        precog::runner::Trigger::Manual,
+        None,
+    )
+    .await;
+
+    let Report::Failed(summary) = report else {
+        panic!("expected failure, got {report:?}")
+    };
+    assert_eq!(
+        summary.failure_kind,
+        Some(precog::failure::FailureKind::Database),
+        "{:?}",
+        summary.error
+    );
 }

@@ -1,72 +1,25 @@
-use std::time::Duration;
+use std::ops::Deref;
 
 use collect_kalshi::CollectKalshi;
-use precog::config::KalshiMode;
-use precog::http::RetryPolicy;
-use precog::kalshi::KalshiSettings;
-use precog::runner::{invoke, Report, Summary, Trigger};
-use precog::testing::{test_db, TestDb};
-use serde_json::Value;
+use precog::testing::fake_kalshi::{settings, FakeKalshi};
+use precog::testing::FunctionApp;
 
-use crate::fake_kalshi::FakeKalshi;
-
+/// collect-kalshi over its own database, reading from a fake Kalshi.
 pub struct TestApp {
-    pub db: TestDb,
+    pub app: FunctionApp<CollectKalshi>,
     pub kalshi: FakeKalshi,
-    pub function: CollectKalshi,
 }
 
-/// Settings aimed at the fake: fast retries, a short timeout.
-pub fn settings(base_url: &str) -> KalshiSettings {
-    KalshiSettings {
-        mode: KalshiMode::Demo,
-        api_base: base_url.to_owned(),
-        timeout: Duration::from_millis(500),
-        requests_per_second: 500.0,
-        retry: RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-        },
+impl Deref for TestApp {
+    type Target = FunctionApp<CollectKalshi>;
+    fn deref(&self) -> &Self::Target {
+        &self.app
     }
 }
 
 pub async fn spawn_app() -> TestApp {
-    let db = test_db().await;
     let kalshi = FakeKalshi::start().await;
     let client = settings(&kalshi.base_url).client().expect("client");
-    let function = CollectKalshi::new(db.pool.clone(), client);
-    TestApp {
-        db,
-        kalshi,
-        function,
-    }
-}
-
-impl TestApp {
-    pub async fn run(&self, event: Value) -> Report {
-        invoke(&self.function, &self.db.pool, event, Trigger::Manual, None).await
-    }
-
-    /// Runs and expects success.
-    pub async fn run_ok(&self, event: Value) -> Summary {
-        match self.run(event).await {
-            Report::Completed(summary) => summary,
-            other => panic!("expected a completed run, got {other:?}"),
-        }
-    }
-
-    pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.db.pool)
-            .await
-            .expect(sql)
-    }
-
-    pub async fn text(&self, sql: &str) -> Option<String> {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.db.pool)
-            .await
-            .expect(sql)
-    }
+    let app = FunctionApp::start(|pool| CollectKalshi::new(pool, client)).await;
+    TestApp { app, kalshi }
 }

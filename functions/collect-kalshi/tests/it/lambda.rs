@@ -15,7 +15,7 @@ use precog::testing::test_db;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::fake_kalshi::{market_json, FakeKalshi};
+use precog::testing::fake_kalshi::{market_json, FakeKalshi};
 
 #[derive(Clone)]
 struct RuntimeApi {

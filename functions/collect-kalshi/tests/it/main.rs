@@ -1,7 +1,6 @@
 #![recursion_limit = "256"]
 //! collect-kalshi against a fake Kalshi over loopback HTTP and a real PostgreSQL.
 
-mod fake_kalshi;
 mod helpers;
 
 mod binary;

@@ -1,7 +1,7 @@
 use serde_json::json;
 
-use crate::fake_kalshi::market_json;
 use crate::helpers::spawn_app;
+use precog::testing::fake_kalshi::market_json;
 
 const DAL: &str = "KXNFLGAME-26SEP13DALNYG-DAL";
 const NYG: &str = "KXNFLGAME-26SEP13DALNYG-NYG";

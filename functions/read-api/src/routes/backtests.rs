@@ -105,16 +105,17 @@ const SUMMARY_COLUMNS: &str = "id, run_id, strategy, version, params, selection,
     path = "/api/v1/backtests",
     tag = "backtests",
     params(
-        ("strategy" = Option<String>, Query, description = "Strategy name, e.g. `threshold_hold`", max_length = 100),
+        ("strategy" = Option<String>, Query, description = "Strategy name, e.g. `threshold_hold`", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("run_id" = Option<String>, Query, description = "One backtest-run invocation (a sweep)", format = Uuid),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of backtests", body = Page<BacktestSummary>),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_backtests(
     State(state): State<AppState>,
     params: Params,
@@ -164,6 +165,7 @@ pub async fn list_backtests(
         (status = 404, description = "No such backtest", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
 pub async fn get_backtest(
     State(state): State<AppState>,
     Path(id): Path<String>,

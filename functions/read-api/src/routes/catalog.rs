@@ -55,15 +55,16 @@ const EVENT_SELECT: &str = r#"
     path = "/api/v1/events",
     tag = "catalog",
     params(
-        ("series" = Option<String>, Query, description = "Series ticker", max_length = 100),
+        ("series" = Option<String>, Query, description = "Series ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of events", body = Page<Event>),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_events(
     State(state): State<AppState>,
     params: Params,
@@ -94,13 +95,14 @@ pub async fn list_events(
     get,
     path = "/api/v1/events/{event_ticker}",
     tag = "catalog",
-    params(("event_ticker" = String, Path, description = "Event ticker", max_length = 100)),
+    params(("event_ticker" = String, Path, description = "Event ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The event", body = Event),
         (status = 400, description = "Not a ticker", body = ErrorBody),
         (status = 404, description = "No such event", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(event_ticker = %event_ticker))]
 pub async fn get_event(
     State(state): State<AppState>,
     Path(event_ticker): Path<String>,
@@ -145,15 +147,16 @@ const SERIES_SELECT: &str = r#"
     path = "/api/v1/series",
     tag = "catalog",
     params(
-        ("category" = Option<String>, Query, description = "Kalshi category, e.g. `Sports`", max_length = 200),
+        ("category" = Option<String>, Query, description = "Kalshi category, e.g. `Sports`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of series", body = Page<Series>),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_series(
     State(state): State<AppState>,
     params: Params,
@@ -184,13 +187,14 @@ pub async fn list_series(
     get,
     path = "/api/v1/series/{ticker}",
     tag = "catalog",
-    params(("ticker" = String, Path, description = "Series ticker", max_length = 100)),
+    params(("ticker" = String, Path, description = "Series ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The series", body = Series),
         (status = 400, description = "Not a ticker", body = ErrorBody),
         (status = 404, description = "No such series", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn get_series(
     State(state): State<AppState>,
     Path(ticker): Path<String>,

@@ -186,17 +186,18 @@ fn game_select() -> String {
     path = "/api/v1/games",
     tag = "games",
     params(
-        ("league" = Option<String>, Query, description = "ESPN `sport/league`, e.g. `football/nfl`", max_length = 100),
+        ("league" = Option<String>, Query, description = "ESPN `sport/league`, e.g. `football/nfl`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
         ("date" = Option<String>, Query, description = "Scheduled start on this UTC date (YYYY-MM-DD)", format = Date),
-        ("state" = Option<String>, Query, description = "`pre`, `in` (live) or `post`"),
+        ("state" = inline(Option<crate::openapi_params::GameStateParam>), Query, description = "`pre`, `in` (live) or `post`"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of games", body = Page<Game>),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_games(
     State(state): State<AppState>,
     params: Params,
@@ -248,13 +249,14 @@ pub async fn list_games(
     get,
     path = "/api/v1/games/{espn_event_id}",
     tag = "games",
-    params(("espn_event_id" = String, Path, description = "ESPN event id", max_length = 100)),
+    params(("espn_event_id" = String, Path, description = "ESPN event id", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The game", body = Game),
         (status = 400, description = "Not an id", body = ErrorBody),
         (status = 404, description = "No such game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(espn_event_id = %espn_event_id))]
 pub async fn get_game(
     State(state): State<AppState>,
     Path(espn_event_id): Path<String>,
@@ -277,11 +279,11 @@ pub async fn get_game(
     path = "/api/v1/games/{espn_event_id}/states",
     tag = "games",
     params(
-        ("espn_event_id" = String, Path, description = "ESPN event id", max_length = 100),
+        ("espn_event_id" = String, Path, description = "ESPN event id", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("start" = Option<String>, Query, description = "RFC 3339, inclusive", format = DateTime),
         ("end" = Option<String>, Query, description = "RFC 3339, exclusive", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 1000)", minimum = 1, maximum = 5000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "States, oldest first", body = Page<GameState>),
@@ -289,6 +291,7 @@ pub async fn get_game(
         (status = 404, description = "No such game", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(espn_event_id = %espn_event_id))]
 pub async fn game_states(
     State(state): State<AppState>,
     Path(espn_event_id): Path<String>,
@@ -298,11 +301,9 @@ pub async fn game_states(
     let id = identifier("espn_event_id", &espn_event_id)?;
     let start = params.time("start")?;
     let end = params.time("end")?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if s >= e {
-            return Err(ApiError::bad("start", "must be before end"));
-        }
-    }
+    // A window with `start` at or after `end` is empty (the SQL below finds nothing), not an
+    // error: the OpenAPI document cannot state a relation between two parameters, so the server
+    // accepts what the document allows.
     let limit = params.limit(1000, 5000)?;
     let after: Option<DateTime<Utc>> = params.cursor("game_states")?;
     let exists: bool =

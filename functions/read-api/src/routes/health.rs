@@ -13,7 +13,9 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(freshness))
 }
 
 /// A health check must answer fast even when the database hangs.
@@ -21,10 +23,18 @@ const DB_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, or `degraded` (a collector is stale), or `down` (the database is unreachable).
-    pub status: String,
+    pub status: HealthStatus,
     pub database: DatabaseHealth,
     pub functions: Vec<FunctionHealth>,
+}
+
+/// `ok`, or `degraded` (a function is stale), or `down` (the database is unreachable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Ok,
+    Degraded,
+    Down,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,20 +61,57 @@ pub struct FunctionHealth {
     pub last_started_at: Option<DateTime<Utc>>,
 }
 
-/// Health of the database and of every function that ever ran or has a staleness threshold.
+/// Liveness: 200 whenever the API can serve (the database answers), with each function's
+/// freshness in the body; 503 only when the database is unreachable. For platform health checks
+/// (Railway's `healthcheckPath`, a load balancer), which must not fail a fresh deploy whose
+/// nightly jobs have not run yet.
 #[utoipa::path(
     get,
     path = "/health",
     tag = "health",
     security(()),
     responses(
-        (status = 200, description = "Database reachable, no collector stale", body = Health),
-        (status = 503, description = "Database down or a collector staler than its threshold", body = Health),
+        (status = 200, description = "Database reachable; `status` is `degraded` when a function is stale", body = Health),
+        (status = 503, description = "Database unreachable", body = Health),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let health = check(&state).await;
+    let code = if health.database.reachable {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(health))
+}
+
+/// Freshness: 503 as soon as any function is staler than its READ_API_STALE_AFTER threshold (or
+/// the database is unreachable). For uptime monitors and alerts, not for deploy health checks.
+#[utoipa::path(
+    get,
+    path = "/health/freshness",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "Database reachable, no function stale", body = Health),
+        (status = 503, description = "A function staler than its threshold, or the database unreachable", body = Health),
+    )
+)]
+pub async fn freshness(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let health = check(&state).await;
+    let code = if health.status == HealthStatus::Ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(health))
+}
+
+/// The database's reachability and every function's freshness.
+async fn check(state: &AppState) -> Health {
     let configured: Vec<String> = state.config.stale_after.keys().cloned().collect();
-    let rows = tokio::time::timeout(DB_TIMEOUT, function_rows(&state, &configured)).await;
+    let rows = tokio::time::timeout(DB_TIMEOUT, function_rows(state, &configured)).await;
     let rows = match rows {
         Ok(Ok(rows)) => rows,
         Ok(Err(e)) => return down(e.to_string()),
@@ -85,37 +132,30 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             f
         })
         .collect();
-    let (code, status) = if any_stale {
-        (StatusCode::SERVICE_UNAVAILABLE, "degraded")
-    } else {
-        (StatusCode::OK, "ok")
-    };
-    (
-        code,
-        Json(Health {
-            status: status.into(),
-            database: DatabaseHealth {
-                reachable: true,
-                error: None,
-            },
-            functions,
-        }),
-    )
+    Health {
+        status: if any_stale {
+            HealthStatus::Degraded
+        } else {
+            HealthStatus::Ok
+        },
+        database: DatabaseHealth {
+            reachable: true,
+            error: None,
+        },
+        functions,
+    }
 }
 
-fn down(error: String) -> (StatusCode, Json<Health>) {
+fn down(error: String) -> Health {
     tracing::warn!(%error, "health: database unreachable");
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(Health {
-            status: "down".into(),
-            database: DatabaseHealth {
-                reachable: false,
-                error: Some(error),
-            },
-            functions: Vec::new(),
-        }),
-    )
+    Health {
+        status: HealthStatus::Down,
+        database: DatabaseHealth {
+            reachable: false,
+            error: Some(error),
+        },
+        functions: Vec::new(),
+    }
 }
 
 /// Every function name in the ledger (a loose index scan over (function, started_at), so it

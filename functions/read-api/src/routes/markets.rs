@@ -169,12 +169,12 @@ const MARKET_SELECT: &str = r#"
     path = "/api/v1/markets",
     tag = "markets",
     params(
-        ("status" = Option<String>, Query, description = "Kalshi status word, e.g. `active`", max_length = 200),
-        ("series" = Option<String>, Query, description = "Series ticker", max_length = 100),
-        ("event" = Option<String>, Query, description = "Event ticker", max_length = 100),
-        ("q" = Option<String>, Query, description = "Case-insensitive search in the title", max_length = 200),
+        ("status" = Option<String>, Query, description = "Kalshi status word, e.g. `active`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+        ("series" = Option<String>, Query, description = "Series ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
+        ("event" = Option<String>, Query, description = "Event ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
+        ("q" = Option<String>, Query, description = "Case-insensitive search in the title", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of markets", body = Page<Market>),
@@ -183,6 +183,7 @@ const MARKET_SELECT: &str = r#"
         (status = 429, description = "Rate limit reached", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_markets(
     State(state): State<AppState>,
     params: Params,
@@ -232,13 +233,14 @@ fn escape_like(s: &str) -> String {
     get,
     path = "/api/v1/markets/{ticker}",
     tag = "markets",
-    params(("ticker" = String, Path, description = "Market ticker", max_length = 100)),
+    params(("ticker" = String, Path, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The market", body = Market),
         (status = 400, description = "Not a ticker", body = ErrorBody),
         (status = 404, description = "No such market", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn get_market(
     State(state): State<AppState>,
     Path(ticker): Path<String>,
@@ -279,12 +281,12 @@ pub struct History {
     path = "/api/v1/markets/{ticker}/history",
     tag = "markets",
     params(
-        ("ticker" = String, Path, description = "Market ticker", max_length = 100),
+        ("ticker" = String, Path, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("start" = Option<String>, Query, description = "RFC 3339, inclusive (default: `end` minus 24 h)", format = DateTime),
         ("end" = Option<String>, Query, description = "RFC 3339, exclusive (default: now)", format = DateTime),
         ("interval" = Option<i64>, Query, description = "Downsample to one snapshot (the last) per this many seconds", minimum = 1, maximum = 2592000),
         ("limit" = Option<i64>, Query, description = "Page size (default 1000)", minimum = 1, maximum = 5000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "Snapshots, oldest first", body = History),
@@ -292,6 +294,7 @@ pub struct History {
         (status = 404, description = "No such market", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all, fields(ticker = %ticker))]
 pub async fn market_history(
     State(state): State<AppState>,
     Path(ticker): Path<String>,
@@ -306,9 +309,9 @@ pub async fn market_history(
             .checked_sub_signed(Duration::days(1))
             .ok_or_else(|| ApiError::bad("end", "too early"))?,
     };
-    if start >= end {
-        return Err(ApiError::bad("start", "must be before end"));
-    }
+    // A window with `start` at or after `end` is empty, not an error (the SQL's
+    // `observed_at >= start and observed_at < end` finds nothing): the OpenAPI document cannot
+    // state a relation between two parameters, so the server accepts what it allows.
     let interval = match params.text("interval")? {
         Some(_) => Some(params.int("interval", 1, 2_592_000, 1)?),
         None => None,

@@ -41,17 +41,18 @@ pub struct RunRow {
     path = "/api/v1/runs",
     tag = "runs",
     params(
-        ("function" = Option<String>, Query, description = "Function name, e.g. `collect-kalshi`", max_length = 100),
-        ("status" = Option<String>, Query, description = "`running`, `ok`, `failed` or `skipped`"),
+        ("function" = Option<String>, Query, description = "Function name, e.g. `collect-kalshi`", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
+        ("status" = inline(Option<crate::openapi_params::RunStatusParam>), Query, description = "`running`, `ok`, `failed` or `skipped`"),
         ("since" = Option<String>, Query, description = "Only runs started at or after (RFC 3339)", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of runs", body = Page<RunRow>),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_runs(
     State(state): State<AppState>,
     params: Params,

@@ -50,17 +50,18 @@ pub struct Trade {
     path = "/api/v1/trades",
     tag = "trading",
     params(
-        ("execution_environment" = Option<String>, Query, description = "`live` (default), `paper` or `backtest`"),
-        ("ticker" = Option<String>, Query, description = "Market ticker", max_length = 100),
+        ("execution_environment" = inline(Option<crate::openapi_params::ExecutionEnvironmentParam>), Query, description = "`live` (default), `paper` or `backtest`"),
+        ("ticker" = Option<String>, Query, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("since" = Option<String>, Query, description = "Only trades executed at or after (RFC 3339)", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 1000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of trades", body = Page<Trade>),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_trades(
     State(state): State<AppState>,
     params: Params,
@@ -128,17 +129,18 @@ pub struct Position {
     path = "/api/v1/positions",
     tag = "trading",
     params(
-        ("execution_environment" = Option<String>, Query, description = "`live` (default), `paper` or `backtest`"),
-        ("status" = Option<String>, Query, description = "`open`, `closed` or `settled`"),
-        ("ticker" = Option<String>, Query, description = "Market ticker", max_length = 100),
+        ("execution_environment" = inline(Option<crate::openapi_params::ExecutionEnvironmentParam>), Query, description = "`live` (default), `paper` or `backtest`"),
+        ("status" = inline(Option<crate::openapi_params::PositionStatusParam>), Query, description = "`open`, `closed` or `settled`"),
+        ("ticker" = Option<String>, Query, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 1000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of positions", body = Page<Position>),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
     )
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_positions(
     State(state): State<AppState>,
     params: Params,

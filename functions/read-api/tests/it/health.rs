@@ -10,6 +10,8 @@ async fn health_is_ok_with_a_reachable_database_and_fresh_collectors() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"]["reachable"], true);
+    let (status, fresh) = app.get("/health/freshness").await;
+    assert_eq!(status, 200, "{fresh}");
     let kalshi = body["functions"]
         .as_array()
         .expect("functions")
@@ -22,15 +24,20 @@ async fn health_is_ok_with_a_reachable_database_and_fresh_collectors() {
 }
 
 #[tokio::test]
-async fn a_collector_staler_than_its_threshold_makes_health_503() {
+async fn a_stale_collector_leaves_health_200_degraded_and_makes_freshness_503() {
     let app = spawn_with([
         ("READ_API_RATE_PER_SECOND", "0"),
         ("READ_API_STALE_AFTER", "collect-kalshi=60,collect-espn=600"),
     ])
     .await;
+    // Liveness: the API can serve, so a platform health check passes.
     let (status, body) = app.get("/health").await;
-    assert_eq!(status, 503, "{body}");
+    assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "degraded");
+    // Freshness: for monitors and alerts.
+    let (status, fresh) = app.get("/health/freshness").await;
+    assert_eq!(status, 503, "{fresh}");
+    assert_eq!(fresh["status"], "degraded");
     let functions = body["functions"].as_array().expect("functions");
     let stale: Vec<&str> = functions
         .iter()
@@ -58,6 +65,10 @@ async fn an_unreachable_database_makes_health_503_and_reads_503() {
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["status"], "down");
     assert_eq!(body["database"]["reachable"], false);
+    let response = reqwest::get(format!("{base}/health/freshness"))
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 503);
 
     let response = reqwest::get(format!("{base}/api/v1/markets"))
         .await

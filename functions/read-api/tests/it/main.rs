@@ -2,6 +2,7 @@
 
 mod backtests;
 mod catalog;
+mod dashboard;
 mod errors;
 mod games;
 mod health;

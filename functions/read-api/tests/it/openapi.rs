@@ -7,6 +7,7 @@ use crate::helpers::spawn;
 
 const PATHS: &[&str] = &[
     "/health",
+    "/health/freshness",
     "/api/v1/markets",
     "/api/v1/markets/{ticker}",
     "/api/v1/markets/{ticker}/history",
@@ -93,17 +94,32 @@ fn schemathesis() -> PathBuf {
         )
 }
 
-/// Runs `schemathesis run` against `url` (checking only for server errors) from a scratch
-/// directory, so its cache never lands in the repository.
-async fn run_schemathesis(url: &str, extra: &[&str]) -> (bool, String) {
-    let scratch = std::env::temp_dir().join(format!("read-api-st-{}", std::process::id()));
+/// Runs `schemathesis run` against `url` with `checks` from a scratch directory, so its cache
+/// never lands in the repository.
+async fn run_schemathesis(url: &str, checks: &str, extra: &[&str]) -> (bool, String) {
+    run_schemathesis_with(url, checks, extra, "").await
+}
+
+/// The same, with `config` as the run's `schemathesis.toml`.
+async fn run_schemathesis_with(
+    url: &str,
+    checks: &str,
+    extra: &[&str],
+    config: &str,
+) -> (bool, String) {
+    let scratch = std::env::temp_dir().join(format!(
+        "read-api-st-{}-{}",
+        std::process::id(),
+        checks.replace(',', "-")
+    ));
     std::fs::create_dir_all(&scratch).expect("scratch dir");
+    std::fs::write(scratch.join("schemathesis.toml"), config).expect("schemathesis.toml");
     let output = tokio::process::Command::new(schemathesis())
         .args([
             "run",
             url,
             "--checks",
-            "not_a_server_error",
+            checks,
             "--max-examples",
             "15",
             "--workers",
@@ -133,6 +149,7 @@ async fn schemathesis_finds_no_server_error_anywhere_in_the_document() {
     let app = spawn().await;
     let (ok, output) = run_schemathesis(
         &app.url("/openapi.json"),
+        "not_a_server_error",
         &["--phases", "examples,coverage,fuzzing"],
     )
     .await;
@@ -155,6 +172,7 @@ async fn schemathesis_fails_when_an_endpoint_answers_5xx() {
         .expect("sabotage");
     let (ok, output) = run_schemathesis(
         &app.url("/openapi.json"),
+        "not_a_server_error",
         &[
             "--phases",
             "examples,fuzzing",
@@ -164,4 +182,45 @@ async fn schemathesis_fails_when_an_endpoint_answers_5xx() {
     )
     .await;
     assert!(!ok, "schemathesis missed a 500:\n{output}");
+}
+
+/// Every check schemathesis has (schema-valid requests accepted, schema-violating ones refused,
+/// status codes, content types and bodies as documented): the document says exactly what the
+/// server accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_with_every_check_finds_the_document_exact() {
+    let app = spawn().await;
+    // A cursor is opaque: only one the server issued is valid, which no schema can say. Each list
+    // is therefore sent a real cursor it issued (from a one-row first page), or the empty
+    // cursor (the first page) where the seed has a single page.
+    let mut config = String::new();
+    for path in PATHS.iter().filter(|p| !p.starts_with("/health")) {
+        let concrete = path
+            .replace("{ticker}", "KXNFLGAME-25NOV20BUFHOU-BUF")
+            .replace("{espn_event_id}", "401772001");
+        if concrete.contains('{') {
+            continue;
+        }
+        let (status, page) = app.get(&format!("{concrete}?limit=1")).await;
+        if status != 200 || page.get("items").is_none() {
+            continue;
+        }
+        let cursor = page["next_cursor"].as_str().unwrap_or("");
+        config.push_str(&format!(
+            "[[operations]]\ninclude-path = \"{path}\"\nparameters = {{ \"query.cursor\" = \"{cursor}\" }}\n\n"
+        ));
+    }
+    let (ok, output) = run_schemathesis_with(
+        &app.url("/openapi.json"),
+        "all",
+        &["--phases", "examples,coverage,fuzzing"],
+        &config,
+    )
+    .await;
+    assert!(ok, "schemathesis --checks all found a failure:\n{output}");
+    let tested = format!("Tested: {}", PATHS.len());
+    assert!(
+        output.contains(&tested),
+        "schemathesis did not test every operation:\n{output}"
+    );
 }

@@ -1,4 +1,4 @@
-//! A Kalshi stand-in over real HTTP, serving bodies shaped like reference/kalshi-api.md: string
+//! A Kalshi stand-in over real HTTP, serving bodies shaped like docs/kalshi-api.md: string
 //! decimals, cursors (empty on the last page), `null` lists, 429 `{"error":"too many requests"}`,
 //! and the faults a test scripts (statuses, slow answers, repeating cursors).
 
@@ -12,6 +12,30 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
+
+use crate::config::KalshiMode;
+use crate::http::RetryPolicy;
+use crate::kalshi::KalshiSettings;
+
+mod bodies;
+mod paging;
+pub use bodies::*;
+use paging::{is_open, page, param, params};
+
+/// Client settings aimed at a fake (or any loopback address): fast retries, a short timeout.
+pub fn settings(base_url: &str) -> KalshiSettings {
+    KalshiSettings {
+        mode: KalshiMode::Demo,
+        api_base: base_url.to_owned(),
+        timeout: Duration::from_millis(500),
+        requests_per_second: 500.0,
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+    }
+}
 
 /// What the fake does instead of answering normally.
 #[derive(Debug, Clone)]
@@ -60,11 +84,7 @@ impl FakeKalshi {
             .route("/trade-api/v2/series", get(series_list))
             .route("/trade-api/v2/series/{ticker}", get(one_series))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let address = super::serve_loopback(app).await;
         Self {
             inner,
             base_url: format!("http://{address}/trade-api/v2"),
@@ -183,19 +203,6 @@ impl FakeKalshi {
 
 type Shared = Arc<Mutex<Inner>>;
 
-fn params(query: &Option<String>) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn param(params: &[(String, String)], key: &str) -> Option<String> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-}
-
 /// Logs the request and serves a scripted fault if one is due.
 async fn intercept(state: &Shared, path: &str, query: &Option<String>) -> Option<Response> {
     let fault = {
@@ -232,39 +239,6 @@ async fn intercept(state: &Shared, path: &str, query: &Option<String>) -> Option
         }
         None => None,
     }
-}
-
-fn is_open(market: &Value) -> bool {
-    matches!(market["status"].as_str(), Some("active" | "inactive"))
-}
-
-/// Pages `items`: the cursor is the next offset, empty on the last page.
-fn page(
-    items: Vec<Value>,
-    params: &[(String, String)],
-    page_size: usize,
-    repeat: bool,
-) -> (Vec<Value>, String) {
-    let limit = param(params, "limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(100)
-        .min(page_size);
-    let offset = param(params, "cursor")
-        .and_then(|c| c.trim_start_matches("off-").parse::<usize>().ok())
-        .unwrap_or(0);
-    let end = (offset + limit).min(items.len());
-    let slice = items
-        .get(offset..end)
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
-    let cursor = if repeat {
-        "off-0".to_owned()
-    } else if end < items.len() {
-        format!("off-{end}")
-    } else {
-        String::new()
-    };
-    (slice, cursor)
 }
 
 async fn markets(State(state): State<Shared>, RawQuery(query): RawQuery) -> Response {
@@ -386,91 +360,4 @@ async fn one_series(
         )
             .into_response(),
     }
-}
-
-/// A market shaped like reference/kalshi-api.md §10.1.
-pub fn market_json(ticker: &str, event_ticker: &str, yes_bid: &str, yes_ask: &str) -> Value {
-    json!({
-        "ticker": ticker,
-        "event_ticker": event_ticker,
-        "market_type": "binary",
-        "title": "Dallas at New York G Winner?",
-        "subtitle": "",
-        "yes_sub_title": "Dallas",
-        "no_sub_title": "Dallas",
-        "created_time": "2026-08-20T14:02:11.512043Z",
-        "updated_time": "2026-09-10T09:15:00Z",
-        "open_time": "2026-08-20T14:00:00Z",
-        "close_time": "2026-09-27T17:00:00Z",
-        "expected_expiration_time": "2026-09-14T03:00:00Z",
-        "expiration_time": "2026-09-27T17:00:00Z",
-        "latest_expiration_time": "2026-09-27T17:00:00Z",
-        "settlement_timer_seconds": 300,
-        "status": "active",
-        "yes_bid_dollars": yes_bid,
-        "yes_bid_size_fp": "1250.00",
-        "yes_ask_dollars": yes_ask,
-        "yes_ask_size_fp": "830.00",
-        "no_bid_dollars": "0.4300",
-        "no_ask_dollars": "0.4400",
-        "last_price_dollars": "0.5700",
-        "previous_yes_bid_dollars": "0.5400",
-        "previous_yes_ask_dollars": "0.5500",
-        "previous_price_dollars": "0.5500",
-        "volume_fp": "412390.00",
-        "volume_24h_fp": "38120.50",
-        "open_interest_fp": "201775.00",
-        "notional_value_dollars": "1.0000",
-        "liquidity_dollars": "0.0000",
-        "result": "",
-        "can_close_early": true,
-        "expiration_value": "",
-        "occurrence_datetime": null,
-        "early_close_condition": "This market will close and expire early if the event occurs.",
-        "strike_type": "structured",
-        "custom_strike": { "football_team": "6f1c2d3e-0000-4000-8000-00000000da11" },
-        "rules_primary": "If Dallas wins the game, then the market resolves to Yes.",
-        "rules_secondary": "",
-        "price_level_structure": "linear_cent",
-        "price_ranges": [ { "start": "0.0000", "end": "1.0000", "step": "0.0100" } ],
-        "exchange_index": 0
-    })
-}
-
-pub fn event_json(event_ticker: &str, series_ticker: &str) -> Value {
-    json!({
-        "event_ticker": event_ticker,
-        "series_ticker": series_ticker,
-        "sub_title": "On Sep 13, 2026",
-        "title": "Dallas at New York G",
-        "collateral_return_type": "",
-        "mutually_exclusive": true,
-        "strike_date": null,
-        "strike_period": "",
-        "available_on_brokers": false,
-        "product_metadata": null,
-        "settlement_sources": [{"name": "ESPN", "url": "https://www.espn.com"}],
-        "last_updated_ts": "2026-09-10T09:15:00Z",
-        "exchange_index": 0
-    })
-}
-
-pub fn series_json(ticker: &str) -> Value {
-    json!({
-        "ticker": ticker,
-        "frequency": "custom",
-        "title": "Pro football game",
-        "category": "Sports",
-        "tags": ["Football"],
-        "settlement_sources": [{"name": "ESPN", "url": "https://www.espn.com"}],
-        "contract_url": "https://kalshi.com/contract.pdf",
-        "contract_terms_url": "https://kalshi.com/terms.pdf",
-        "product_metadata": null,
-        "fee_type": "quadratic",
-        "fee_multiplier": 1,
-        "additional_prohibitions": [],
-        "volume_fp": "1000.00",
-        "last_updated_ts": "2026-09-01T00:00:00Z",
-        "exchange_index": 0
-    })
 }

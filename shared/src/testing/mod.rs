@@ -1,7 +1,13 @@
-//! Real PostgreSQL for tests (DESIGN.md, "Testing with real components"). The server is
+//! Real PostgreSQL for tests (docs/architecture.md, "The crates"). The server is
 //! `TEST_DATABASE_URL` when set (an admin URL: the harness creates databases on it), otherwise a
 //! throwaway cluster started once per test binary and removed when the binary exits. Every test
 //! gets its own database, cloned from a template migrated once, so tests run in parallel.
+
+mod app;
+pub mod fake_espn;
+pub mod fake_kalshi;
+
+pub use app::FunctionApp;
 
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::OnceCell;
@@ -151,6 +157,31 @@ fn with_database(url: &str, database: &str) -> String {
         Some(query) => format!("{base}/{database}?{query}"),
         None => format!("{base}/{database}"),
     }
+}
+
+/// Serves `app` on a fresh loopback port for the rest of the test process; returns the address.
+pub async fn serve_loopback(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+/// A loopback port nothing listens on: connecting to it is refused at once.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    listener.local_addr().expect("address").port()
+}
+
+/// The one JSON summary a once-mode run printed, after checking it exited with `code` (the
+/// panic message carries its stderr).
+pub fn exit_summary(output: &std::process::Output, code: i32) -> serde_json::Value {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("one JSON document on stdout ({e}); stderr: {stderr}"))
 }
 
 /// One once-mode run of a function binary, as a benchmark sees it.
