@@ -12,6 +12,8 @@ use crate::config::DatabaseUrl;
 pub mod catalog;
 /// ESPN games and their change-only states.
 pub mod games;
+/// Kalshi's printed trades and candlesticks (backfill-kalshi) and the crawl's watermarks.
+pub mod history;
 /// Markets and their snapshots: upserts, change-only snapshots with a heartbeat.
 pub mod markets;
 /// Upstream records that did not parse, kept raw.

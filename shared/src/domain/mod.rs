@@ -5,6 +5,8 @@
 mod decimal;
 mod eastern;
 mod game;
+/// Kalshi's printed trades and candlesticks, marked with the tier that served them.
+pub mod history;
 mod ids;
 /// Game links: status, market kind, YES side.
 pub mod link;

@@ -1,6 +1,8 @@
 //! Kalshi's public REST market data (no authentication needed for any endpoint used here).
 //! Every request goes through one token bucket and the shared retry policy.
 
+/// Trades, candlesticks and archived markets from both tiers, and the cutoff between them.
+pub mod history;
 mod parse;
 /// Sports series and milestones, for the game linker.
 pub mod sports;

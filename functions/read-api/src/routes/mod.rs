@@ -15,6 +15,8 @@ pub mod games;
 pub mod health;
 /// Games meet markets: a game's linked markets and timeline, a market's game, the link list.
 pub mod links;
+/// A market's printed trades and candlesticks (backfill-kalshi).
+pub mod history;
 /// Markets with their latest snapshot, and one market's history.
 pub mod markets;
 /// The `collection_runs` ledger.
@@ -33,4 +35,5 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(trading::router())
         .merge(backtests::router())
         .merge(links::router())
+        .merge(history::router())
 }

@@ -8,6 +8,7 @@ mod games;
 mod health;
 mod helpers;
 mod links;
+mod history;
 mod markets;
 mod openapi;
 mod roles;

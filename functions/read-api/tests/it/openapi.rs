@@ -11,6 +11,8 @@ const PATHS: &[&str] = &[
     "/api/v1/markets",
     "/api/v1/markets/{ticker}",
     "/api/v1/markets/{ticker}/history",
+    "/api/v1/markets/{ticker}/trades",
+    "/api/v1/markets/{ticker}/candles",
     "/api/v1/events",
     "/api/v1/events/{event_ticker}",
     "/api/v1/series",
