@@ -168,10 +168,10 @@ mod tests {
     #[test]
     fn values_the_type_cannot_hold_are_refused_not_rounded() {
         assert!(units("0.1234567", S6)
-            .unwrap_err()
+            .expect_err("must be refused")
             .contains("refusing to round"));
         assert!(units("123456789012345678901234567890123", S6)
-            .unwrap_err()
+            .expect_err("must be refused")
             .contains("does not fit"));
         assert!(units("NaN", S6).is_err());
         assert!(units("Infinity", S6).is_err());
