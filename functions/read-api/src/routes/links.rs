@@ -110,9 +110,9 @@ async fn game_exists(state: &AppState, id: &str) -> ApiResult<()> {
     path = "/api/v1/games/{espn_event_id}/markets",
     tag = "links",
     params(
-        ("espn_event_id" = String, Path, description = "ESPN event id", max_length = 100),
+        ("espn_event_id" = String, Path, description = "ESPN event id", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "The game's linked markets", body = Page<Link>),
@@ -179,7 +179,7 @@ pub struct LinkedGame {
     get,
     path = "/api/v1/markets/{ticker}/game",
     tag = "links",
-    params(("ticker" = String, Path, description = "Market ticker", max_length = 100)),
+    params(("ticker" = String, Path, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$")),
     responses(
         (status = 200, description = "The market's link and game", body = MarketGame),
         (status = 400, description = "Not a ticker", body = ErrorBody),
@@ -224,11 +224,11 @@ pub async fn market_game(
     path = "/api/v1/links",
     tag = "links",
     params(
-        ("status" = Option<String>, Query, description = "`matched`, `verified`, `ambiguous`, `unmatched`, `cancelled` or `not_a_game`"),
-        ("league" = Option<String>, Query, description = "ESPN `sport/league`, e.g. `football/nfl`", max_length = 100),
-        ("series" = Option<String>, Query, description = "Kalshi series ticker, e.g. `KXNFLGAME`", max_length = 100),
+        ("status" = inline(Option<crate::openapi_params::LinkStatusParam>), Query, description = "`matched`, `verified`, `ambiguous`, `unmatched`, `cancelled` or `not_a_game`"),
+        ("league" = Option<String>, Query, description = "ESPN `sport/league`, e.g. `football/nfl`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+        ("series" = Option<String>, Query, description = "Kalshi series ticker, e.g. `KXNFLGAME`", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 500),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "A page of links", body = Page<Link>),
@@ -403,13 +403,13 @@ pub struct Timeline {
     path = "/api/v1/games/{espn_event_id}/timeline",
     tag = "links",
     params(
-        ("espn_event_id" = String, Path, description = "ESPN event id", max_length = 100),
+        ("espn_event_id" = String, Path, description = "ESPN event id", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("start" = Option<String>, Query, description = "RFC 3339, inclusive (default: the first state)", format = DateTime),
         ("end" = Option<String>, Query, description = "RFC 3339, exclusive (default: after the last state)", format = DateTime),
         ("interval" = Option<i64>, Query, description = "Downsample to one state (the last) per this many seconds", minimum = 1, maximum = 2592000),
         ("max_quote_age" = Option<i64>, Query, description = "Seconds; an older quote is not used (default 3900)", minimum = 1, maximum = 604800),
         ("limit" = Option<i64>, Query, description = "Page size (default 1000)", minimum = 1, maximum = 5000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "States with the markets as of each, oldest first", body = Timeline),
@@ -432,13 +432,10 @@ pub async fn game_timeline(
         "cursor",
     ])?;
     let id = identifier("espn_event_id", &espn_event_id)?;
+    // A `start` at or after `end` is an empty window, not an error, as for market history: the
+    // OpenAPI document cannot state a relation between two parameters.
     let start = params.time("start")?;
     let end = params.time("end")?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if s >= e {
-            return Err(ApiError::bad("start", "must be before end"));
-        }
-    }
     let interval = match params.text("interval")? {
         Some(_) => Some(params.int("interval", 1, 2_592_000, 1)?),
         None => None,
