@@ -37,14 +37,14 @@ impl GameFacts {
     }
 
     /// The final score as (home, away), when ESPN calls the game complete.
-    fn final_score(&self) -> Option<(i32, i32)> {
+    pub(super) fn final_score(&self) -> Option<(i32, i32)> {
         match (self.completed, self.home_score, self.away_score) {
             (Some(true), Some(home), Some(away)) => Some((home, away)),
             _ => None,
         }
     }
 
-    fn side_of(&self, team_id: &str) -> Option<YesSide> {
+    pub(super) fn side_of(&self, team_id: &str) -> Option<YesSide> {
         if team_id == self.home_team_id {
             Some(YesSide::Home)
         } else if team_id == self.away_team_id {
@@ -54,7 +54,7 @@ impl GameFacts {
         }
     }
 
-    fn evidence(&self) -> Value {
+    pub(super) fn evidence(&self) -> Value {
         json!({
             "espn_event_id": self.espn_event_id,
             "start": self.scheduled_start,
@@ -84,7 +84,7 @@ pub struct MarketFacts {
 
 impl MarketFacts {
     /// Kalshi voided it: finalized without a yes/no (or scalar) result, or a result that says so.
-    fn is_voided(&self) -> bool {
+    pub(super) fn is_voided(&self) -> bool {
         match self.result.as_deref() {
             Some("yes" | "no" | "scalar") => false,
             Some(_) => true,
@@ -123,7 +123,7 @@ pub struct AliasRow {
 }
 
 impl AliasRow {
-    fn valid_on(&self, date: NaiveDate) -> bool {
+    pub(super) fn valid_on(&self, date: NaiveDate) -> bool {
         self.valid_from.is_none_or(|from| from <= date)
             && self.valid_until.is_none_or(|until| date < until)
     }
@@ -204,7 +204,7 @@ impl AliasBook {
             .insert((league.to_owned(), uuid.to_owned()), team_id.to_owned());
     }
 
-    fn target(&self, league: &str, uuid: &str) -> Option<&String> {
+    pub(super) fn target(&self, league: &str, uuid: &str) -> Option<&String> {
         self.targets.get(&(league.to_owned(), uuid.to_owned()))
     }
 
@@ -232,7 +232,7 @@ impl GameIndex {
         });
     }
 
-    fn of_pair(&self, league: &str, a: &str, b: &str) -> &[GameFacts] {
+    pub(super) fn of_pair(&self, league: &str, a: &str, b: &str) -> &[GameFacts] {
         self.by_pair
             .get(&pair_key(league, a, b))
             .map(Vec::as_slice)

@@ -13,7 +13,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn passed(check: &'static str, detail: String) -> Self {
+    pub(super) fn passed(check: &'static str, detail: String) -> Self {
         Self {
             check,
             ok: true,
@@ -21,7 +21,7 @@ impl Check {
             detail,
         }
     }
-    fn warning(check: &'static str, detail: String) -> Self {
+    pub(super) fn warning(check: &'static str, detail: String) -> Self {
         Self {
             check,
             ok: false,
@@ -29,7 +29,7 @@ impl Check {
             detail,
         }
     }
-    fn error(check: &'static str, detail: String) -> Self {
+    pub(super) fn error(check: &'static str, detail: String) -> Self {
         Self {
             check,
             ok: false,
