@@ -49,6 +49,18 @@ pub enum PositionStatusParam {
     Settled,
 }
 
+/// What the linker concluded about a game-series market (`game_links.status`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum LinkStatusParam {
+    Matched,
+    Verified,
+    Ambiguous,
+    Unmatched,
+    Cancelled,
+    NotAGame,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
