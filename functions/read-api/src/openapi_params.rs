@@ -61,6 +61,17 @@ pub enum LinkStatusParam {
     NotAGame,
 }
 
+/// A candlestick period (`kalshi_candles.period`).
+#[derive(ToSchema)]
+pub enum CandlePeriodParam {
+    #[schema(rename = "1m")]
+    OneMinute,
+    #[schema(rename = "1h")]
+    OneHour,
+    #[schema(rename = "1d")]
+    OneDay,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

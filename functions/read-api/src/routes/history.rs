@@ -95,11 +95,11 @@ async fn known(state: &AppState, ticker: &str) -> ApiResult<()> {
     path = "/api/v1/markets/{ticker}/trades",
     tag = "markets",
     params(
-        ("ticker" = String, Path, description = "Market ticker", max_length = 100),
+        ("ticker" = String, Path, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
         ("start" = Option<String>, Query, description = "RFC 3339, inclusive (default: the first trade)", format = DateTime),
         ("end" = Option<String>, Query, description = "RFC 3339, exclusive (default: no limit)", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 1000)", minimum = 1, maximum = 5000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "Trades, oldest first", body = Page<PrintedTrade>),
@@ -148,12 +148,12 @@ pub async fn market_trades(
     path = "/api/v1/markets/{ticker}/candles",
     tag = "markets",
     params(
-        ("ticker" = String, Path, description = "Market ticker", max_length = 100),
-        ("period" = Option<String>, Query, description = "`1m`, `1h` (default) or `1d`"),
+        ("ticker" = String, Path, description = "Market ticker", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
+        ("period" = inline(Option<crate::openapi_params::CandlePeriodParam>), Query, description = "`1m`, `1h` (default) or `1d`"),
         ("start" = Option<String>, Query, description = "RFC 3339, inclusive (default: the first candle)", format = DateTime),
         ("end" = Option<String>, Query, description = "RFC 3339, exclusive (default: no limit)", format = DateTime),
         ("limit" = Option<i64>, Query, description = "Page size (default 1000)", minimum = 1, maximum = 5000),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; empty or absent: the first page", pattern = "^[0-9a-f]*$", max_length = 4000),
     ),
     responses(
         (status = 200, description = "Candles, oldest first", body = Page<Candle>),

@@ -13,10 +13,10 @@ pub mod catalog;
 pub mod games;
 /// `/health`: database reachability and per-function staleness.
 pub mod health;
-/// Games meet markets: a game's linked markets and timeline, a market's game, the link list.
-pub mod links;
 /// A market's printed trades and candlesticks (backfill-kalshi).
 pub mod history;
+/// Games meet markets: a game's linked markets and timeline, a market's game, the link list.
+pub mod links;
 /// Markets with their latest snapshot, and one market's history.
 pub mod markets;
 /// The `collection_runs` ledger.
