@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/games/{espn_event_id}/markets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The markets linked to one game, by ticker. */
+        get: operations["game_markets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/games/{espn_event_id}/states": {
         parameters: {
             query?: never;
@@ -115,6 +132,44 @@ export interface paths {
         };
         /** One game's state history, oldest first. */
         get: operations["game_states"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/games/{espn_event_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One game's states in `[start, end)`, oldest first, each with the home and away moneyline
+         *     markets' YES bid/ask as of that state (the latest snapshot at or before it; never a later
+         *     one) and the market-implied home probability; with `interval`, the last state of each bucket.
+         */
+        get: operations["game_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every link, by ticker: what an operator reads to find unmatched or ambiguous markets. */
+        get: operations["list_links"];
         put?: never;
         post?: never;
         delete?: never;
@@ -157,6 +212,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/markets/{ticker}/candles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A market's candlesticks of one period whose end falls in `[start, end)`, oldest first. */
+        get: operations["market_candles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/markets/{ticker}/game": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The game a market is about: 404 when the market is not linked to one (unknown, unmatched,
+         *     ambiguous, …; `/api/v1/links` says why).
+         */
+        get: operations["market_game"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/markets/{ticker}/history": {
         parameters: {
             query?: never;
@@ -169,6 +261,23 @@ export interface paths {
          *     of each bucket of that many seconds.
          */
         get: operations["market_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/markets/{ticker}/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A market's printed trades in `[start, end)`, oldest first. */
+        get: operations["market_trades"];
         put?: never;
         post?: never;
         delete?: never;
@@ -308,6 +417,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A linked market's YES quote as of a state (null prices: no snapshot within the max age). */
+        AsOfQuote: {
+            /**
+             * Format: date-time
+             * @description When the quote used was observed (at or before the state, never after).
+             */
+            observed_at?: string | null;
+            ticker: string;
+            yes_ask?: string | null;
+            yes_bid?: string | null;
+        };
         /** @description One backtest in full: headline, every metric, equity curve and executions. */
         Backtest: components["schemas"]["BacktestSummary"] & {
             /** @description `[{"t", "equity", "drawdown"}]`. */
@@ -353,6 +473,34 @@ export interface components {
             window_end?: string | null;
             /** Format: date-time */
             window_start?: string | null;
+        };
+        /**
+         * @description One candlestick: YES bid, YES ask and trade-price open/high/low/close (trade prices are null
+         *     in a period without trades).
+         */
+        Candle: {
+            /**
+             * Format: date-time
+             * @description Inclusive end of the period.
+             */
+            end_period_ts: string;
+            open_interest?: string | null;
+            price_close?: string | null;
+            price_high?: string | null;
+            price_low?: string | null;
+            price_mean?: string | null;
+            price_open?: string | null;
+            price_previous?: string | null;
+            tier: string;
+            volume?: string | null;
+            yes_ask_close?: string | null;
+            yes_ask_high?: string | null;
+            yes_ask_low?: string | null;
+            yes_ask_open?: string | null;
+            yes_bid_close?: string | null;
+            yes_bid_high?: string | null;
+            yes_bid_low?: string | null;
+            yes_bid_open?: string | null;
         };
         DatabaseHealth: {
             error?: string | null;
@@ -528,6 +676,66 @@ export interface components {
             start: string;
             ticker: string;
         };
+        /** @description One game-series market and what the linker concluded about it. */
+        Link: {
+            /** @description The checks recorded: `[{check, ok, severity, detail}]`. */
+            checks: Record<string, never>[];
+            /** @description The game, when matched or verified. */
+            espn_event_id?: string | null;
+            event_ticker: string;
+            /** @description The candidates considered, team-block splits, milestone data. */
+            evidence: Record<string, never>;
+            /** @description A check failed loudly (for one, the market that resolved YES is not ESPN's winner). */
+            flagged: boolean;
+            /** @description `moneyline`, `spread`, `total` or `other`. */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description When the link could first have been known; as-of reads ignore it before then.
+             */
+            knowable_at: string;
+            /** @description ESPN's `sport/league`, e.g. `football/nfl`. */
+            league: string;
+            /**
+             * @description Spread: the points the YES team must win by; total: the total. The market's
+             *     `floor_strike`, never digits of the ticker.
+             */
+            line?: string | null;
+            /** Format: int32 */
+            matcher_version: number;
+            /** @description Why this status, in one sentence. */
+            reason: string;
+            series_ticker: string;
+            /** @description `matched`, `verified`, `ambiguous`, `unmatched`, `cancelled` or `not_a_game`. */
+            status: string;
+            ticker: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            verified_at?: string | null;
+            /**
+             * @description Which side YES is: `home` or `away` (moneyline: the team YES names; spread: the team that
+             *     must cover), `over` for a total. From ESPN's home/away of the YES team, never the ticker.
+             */
+            yes_side?: string | null;
+        };
+        /** @description The fixed facts of a game (its states: `/api/v1/games/{id}`). */
+        LinkedGame: {
+            away_team_abbreviation?: string | null;
+            away_team_id?: string | null;
+            completed?: boolean | null;
+            espn_event_id: string;
+            home_team_abbreviation?: string | null;
+            home_team_id?: string | null;
+            league: string;
+            name?: string | null;
+            neutral_site?: boolean | null;
+            /** Format: date-time */
+            scheduled_start?: string | null;
+            short_name?: string | null;
+            /** @description `pre`, `in` (live) or `post`. */
+            status_state?: string | null;
+        };
         /** @description A market and its latest snapshot. */
         Market: {
             cap_strike?: string | null;
@@ -564,6 +772,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             yes_sub_title?: string | null;
+        };
+        /** @description The game a market is about, with the market's link. */
+        MarketGame: {
+            game: components["schemas"]["LinkedGame"];
+            link: components["schemas"]["Link"];
         };
         /** @description A page of results and the cursor for the next one (absent on the last page). */
         Page_BacktestSummary: {
@@ -602,6 +815,35 @@ export interface components {
                 window_end?: string | null;
                 /** Format: date-time */
                 window_start?: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results and the cursor for the next one (absent on the last page). */
+        Page_Candle: {
+            items: {
+                /**
+                 * Format: date-time
+                 * @description Inclusive end of the period.
+                 */
+                end_period_ts: string;
+                open_interest?: string | null;
+                price_close?: string | null;
+                price_high?: string | null;
+                price_low?: string | null;
+                price_mean?: string | null;
+                price_open?: string | null;
+                price_previous?: string | null;
+                tier: string;
+                volume?: string | null;
+                yes_ask_close?: string | null;
+                yes_ask_high?: string | null;
+                yes_ask_low?: string | null;
+                yes_ask_open?: string | null;
+                yes_bid_close?: string | null;
+                yes_bid_high?: string | null;
+                yes_bid_low?: string | null;
+                yes_bid_open?: string | null;
             }[];
             /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
             next_cursor?: string | null;
@@ -702,6 +944,53 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description A page of results and the cursor for the next one (absent on the last page). */
+        Page_Link: {
+            items: {
+                /** @description The checks recorded: `[{check, ok, severity, detail}]`. */
+                checks: Record<string, never>[];
+                /** @description The game, when matched or verified. */
+                espn_event_id?: string | null;
+                event_ticker: string;
+                /** @description The candidates considered, team-block splits, milestone data. */
+                evidence: Record<string, never>;
+                /** @description A check failed loudly (for one, the market that resolved YES is not ESPN's winner). */
+                flagged: boolean;
+                /** @description `moneyline`, `spread`, `total` or `other`. */
+                kind: string;
+                /**
+                 * Format: date-time
+                 * @description When the link could first have been known; as-of reads ignore it before then.
+                 */
+                knowable_at: string;
+                /** @description ESPN's `sport/league`, e.g. `football/nfl`. */
+                league: string;
+                /**
+                 * @description Spread: the points the YES team must win by; total: the total. The market's
+                 *     `floor_strike`, never digits of the ticker.
+                 */
+                line?: string | null;
+                /** Format: int32 */
+                matcher_version: number;
+                /** @description Why this status, in one sentence. */
+                reason: string;
+                series_ticker: string;
+                /** @description `matched`, `verified`, `ambiguous`, `unmatched`, `cancelled` or `not_a_game`. */
+                status: string;
+                ticker: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                verified_at?: string | null;
+                /**
+                 * @description Which side YES is: `home` or `away` (moneyline: the team YES names; spread: the team that
+                 *     must cover), `over` for a total. From ESPN's home/away of the YES team, never the ticker.
+                 */
+                yes_side?: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results and the cursor for the next one (absent on the last page). */
         Page_Market: {
             items: {
                 cap_strike?: string | null;
@@ -761,6 +1050,25 @@ export interface components {
                 strategy?: string | null;
                 ticker: string;
                 trade_source: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results and the cursor for the next one (absent on the last page). */
+        Page_PrintedTrade: {
+            items: {
+                /** @description Contracts (fractional since March 2026). */
+                count: string;
+                /** Format: date-time */
+                created_time: string;
+                is_block_trade?: boolean | null;
+                no_price: string;
+                /** @description `yes` or `no`: the side that took liquidity. */
+                taker_side?: string | null;
+                /** @description `live` or `historical`: the Kalshi API tier it was read from. */
+                tier: string;
+                trade_id: string;
+                yes_price: string;
             }[];
             /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
             next_cursor?: string | null;
@@ -858,6 +1166,21 @@ export interface components {
             ticker: string;
             trade_source: string;
         };
+        /** @description One trade Kalshi printed. */
+        PrintedTrade: {
+            /** @description Contracts (fractional since March 2026). */
+            count: string;
+            /** Format: date-time */
+            created_time: string;
+            is_block_trade?: boolean | null;
+            no_price: string;
+            /** @description `yes` or `no`: the side that took liquidity. */
+            taker_side?: string | null;
+            /** @description `live` or `historical`: the Kalshi API tier it was read from. */
+            tier: string;
+            trade_id: string;
+            yes_price: string;
+        };
         /** @description One invocation of a function, from the `collection_runs` ledger. */
         RunRow: {
             error?: string | null;
@@ -916,6 +1239,63 @@ export interface components {
             yes_ask_size?: string | null;
             yes_bid?: string | null;
             yes_bid_size?: string | null;
+        };
+        /** @description A game's timeline over a window. */
+        Timeline: {
+            /** Format: date-time */
+            end?: string | null;
+            espn_event_id: string;
+            /**
+             * Format: int64
+             * @description The downsampling bucket in seconds, when asked for.
+             */
+            interval_seconds?: number | null;
+            items: components["schemas"]["TimelineRow"][];
+            /**
+             * Format: int64
+             * @description A quote older than this many seconds at a state is not used (null).
+             */
+            max_quote_age_seconds: number;
+            next_cursor?: string | null;
+            /** Format: date-time */
+            start?: string | null;
+        };
+        /** @description One state of the game with the markets as of it. */
+        TimelineRow: {
+            away?: null | components["schemas"]["AsOfQuote"];
+            /** Format: int32 */
+            away_score?: number | null;
+            /**
+             * Format: date-time
+             * @description With `interval`: the start of the bucket this state (its last) stands for.
+             */
+            bucket?: string | null;
+            clock_seconds?: string | null;
+            display_clock?: string | null;
+            /** Format: int32 */
+            distance?: number | null;
+            /** Format: int32 */
+            down?: number | null;
+            home?: null | components["schemas"]["AsOfQuote"];
+            /** Format: int32 */
+            home_score?: number | null;
+            /** @description ESPN's home win probability as observed then. */
+            home_win_probability?: string | null;
+            /**
+             * @description home mid / (home mid + away mid) of the YES mids, or the one mid there is (home), or
+             *     1 − away mid; 6 decimals.
+             */
+            implied_home_probability?: string | null;
+            /** Format: date-time */
+            observed_at: string;
+            /** Format: int32 */
+            period?: number | null;
+            possession_team_id?: string | null;
+            status_detail?: string | null;
+            /** @description `pre`, `in` or `post`. */
+            status_state?: string | null;
+            /** Format: int32 */
+            yard_line?: number | null;
         };
         Trade: {
             /** @description `buy` or `sell`. */
@@ -1192,6 +1572,52 @@ export interface operations {
             };
         };
     };
+    game_markets: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 100) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description ESPN event id */
+                espn_event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The game's linked markets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Link"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such game */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     game_states: {
         parameters: {
             query?: {
@@ -1233,6 +1659,100 @@ export interface operations {
             };
             /** @description No such game */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    game_timeline: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339, inclusive (default: the first state) */
+                start?: string;
+                /** @description RFC 3339, exclusive (default: after the last state) */
+                end?: string;
+                /** @description Downsample to one state (the last) per this many seconds */
+                interval?: number;
+                /** @description Seconds; an older quote is not used (default 3900) */
+                max_quote_age?: number;
+                /** @description Page size (default 1000) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description ESPN event id */
+                espn_event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description States with the markets as of each, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timeline"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such game */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_links: {
+        parameters: {
+            query?: {
+                /** @description `matched`, `verified`, `ambiguous`, `unmatched`, `cancelled` or `not_a_game` */
+                status?: "matched" | "verified" | "ambiguous" | "unmatched" | "cancelled" | "not_a_game";
+                /** @description ESPN `sport/league`, e.g. `football/nfl` */
+                league?: string;
+                /** @description Kalshi series ticker, e.g. `KXNFLGAME` */
+                series?: string;
+                /** @description Page size (default 100) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of links */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Link"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1343,6 +1863,99 @@ export interface operations {
             };
         };
     };
+    market_candles: {
+        parameters: {
+            query?: {
+                /** @description `1m`, `1h` (default) or `1d` */
+                period?: "1m" | "1h" | "1d";
+                /** @description RFC 3339, inclusive (default: the first candle) */
+                start?: string;
+                /** @description RFC 3339, exclusive (default: no limit) */
+                end?: string;
+                /** @description Page size (default 1000) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Market ticker */
+                ticker: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Candles, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Candle"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such market */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    market_game: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Market ticker */
+                ticker: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The market's link and game */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketGame"];
+                };
+            };
+            /** @description Not a ticker */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The market is not linked to a game */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     market_history: {
         parameters: {
             query?: {
@@ -1373,6 +1986,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["History"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such market */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    market_trades: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339, inclusive (default: the first trade) */
+                start?: string;
+                /** @description RFC 3339, exclusive (default: no limit) */
+                end?: string;
+                /** @description Page size (default 1000) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Market ticker */
+                ticker: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Trades, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PrintedTrade"];
                 };
             };
             /** @description A bad parameter, named */
