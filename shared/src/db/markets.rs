@@ -174,13 +174,8 @@ async fn insert_snapshots(
                     as b(ticker, status, yes_bid, yes_ask, no_bid, no_ask, yes_bid_size,
                          yes_ask_size, last_price, volume, volume_24h, open_interest, depth, raw)
          ),
-         inserted as (
-             insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
-                                           no_bid, no_ask, yes_bid_size, yes_ask_size, last_price,
-                                           volume, volume_24h, open_interest, depth, raw)
-             select b.ticker, $15, 'rest', b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask,
-                    b.yes_bid_size, b.yes_ask_size, b.last_price, b.volume, b.volume_24h,
-                    b.open_interest, b.depth::jsonb, b.raw::jsonb
+         due as (
+             select b.*, b.raw::jsonb as payload
                from batch b
                join markets m on m.ticker = b.ticker
                left join market_snapshots s
@@ -193,6 +188,49 @@ async fn insert_snapshots(
                     (b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask, b.yes_bid_size,
                      b.yes_ask_size, b.last_price, b.volume, b.volume_24h, b.open_interest)
                  or (b.depth is not null and s.depth is distinct from b.depth::jsonb)
+         ),
+         -- The payload is split as the storage migration's trigger would (see
+         -- migrations/20261201000200_storage.sql): quote columns typed, the rest once per
+         -- catalog version, and only what neither reproduces in `extra`.
+         split as (
+             select d.*, d.payload - market_snapshot_quote_keys() as body,
+                    kalshi_fixed_point(d.payload -> 'previous_yes_bid_dollars') as previous_yes_bid,
+                    kalshi_fixed_point(d.payload -> 'previous_yes_ask_dollars') as previous_yes_ask,
+                    kalshi_fixed_point(d.payload -> 'previous_price_dollars') as previous_price
+               from due d
+         ),
+         hashed as (
+             select s.*, md5(s.body::text)::uuid as body_md5,
+                    market_snapshot_quote_json(s.status, s.yes_bid, s.yes_ask, s.no_bid,
+                        s.no_ask, s.yes_bid_size, s.yes_ask_size, s.last_price, s.volume,
+                        s.volume_24h, s.open_interest, s.previous_yes_bid, s.previous_yes_ask,
+                        s.previous_price) as quote
+               from split s
+         ),
+         new_versions as (
+             insert into market_versions (ticker, body_md5, body, first_observed_at)
+             select h.ticker, h.body_md5, h.body, $15 from hashed h
+             on conflict (ticker, body_md5) do nothing
+             returning id, ticker, body_md5
+         ),
+         inserted as (
+             insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
+                                           no_bid, no_ask, yes_bid_size, yes_ask_size, last_price,
+                                           volume, volume_24h, open_interest, previous_yes_bid,
+                                           previous_yes_ask, previous_price, depth, version_id,
+                                           extra, missing)
+             select h.ticker, $15, 'rest', h.status, h.yes_bid, h.yes_ask, h.no_bid, h.no_ask,
+                    h.yes_bid_size, h.yes_ask_size, h.last_price, h.volume, h.volume_24h,
+                    h.open_interest, h.previous_yes_bid, h.previous_yes_ask, h.previous_price,
+                    h.depth::jsonb,
+                    -- A version inserted by this statement is not visible to it: take its id
+                    -- from RETURNING, an older one from the table.
+                    coalesce(nv.id, v.id),
+                    market_snapshot_extra(h.payload, h.body, h.quote),
+                    market_snapshot_missing(h.payload, h.quote)
+               from hashed h
+               left join new_versions nv on nv.ticker = h.ticker and nv.body_md5 = h.body_md5
+               left join market_versions v on v.ticker = h.ticker and v.body_md5 = h.body_md5
              on conflict (ticker, observed_at, source) do nothing
              returning ticker
          ),

@@ -9,3 +9,4 @@ mod collection;
 mod faults;
 mod lambda;
 mod settlement;
+mod storage;
