@@ -2,6 +2,8 @@
 //! Every request goes through one token bucket and the shared retry policy.
 
 mod records;
+/// `GET /series` read in batches with bounded memory.
+pub mod series_list;
 pub mod wire;
 
 use std::collections::HashSet;
@@ -221,6 +223,19 @@ impl KalshiClient {
             Err(Error::Fetch(e)) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The body of `GET /series`: every series Kalshi lists, in one response (no pagination).
+    /// Walk it with [`series_list::for_each_batch`] rather than parsing it whole.
+    pub async fn all_series_body(&self) -> Result<bytes::Bytes> {
+        let url = format!("{}/series", self.base);
+        Ok(get_bytes(
+            || self.http.get(&url),
+            &self.bucket,
+            &self.retry,
+            retry_429_and_5xx,
+        )
+        .await?)
     }
 
     /// Series whose metadata changed since `since`.

@@ -69,7 +69,10 @@ async fn timescaledb(pool: &PgPool) -> bool {
     .await
     .expect("pg_extension");
     if std::env::var("PRECOG_TEST_TIMESCALEDB").as_deref() == Ok("1") {
-        assert!(installed, "PRECOG_TEST_TIMESCALEDB=1 but the test database has no TimescaleDB");
+        assert!(
+            installed,
+            "PRECOG_TEST_TIMESCALEDB=1 but the test database has no TimescaleDB"
+        );
     }
     installed
 }
@@ -101,10 +104,12 @@ async fn every_snapshot_rebuilds_to_exactly_the_payload_kalshi_sent() {
     app.run_ok(json!({})).await;
 
     // Second pass: every quote moves; DAL's rules change too (a new catalog version).
-    app.kalshi.set_field(DAL, "yes_bid_dollars", json!("0.0160"));
+    app.kalshi
+        .set_field(DAL, "yes_bid_dollars", json!("0.0160"));
     app.kalshi
         .set_field(DAL, "rules_primary", json!("Amended: if Dallas wins."));
-    app.kalshi.set_field(NYG, "yes_ask_dollars", json!("0.4500"));
+    app.kalshi
+        .set_field(NYG, "yes_ask_dollars", json!("0.4500"));
     app.kalshi.set_field(HIGH, "volume_fp", json!("0.01"));
     app.run_ok(json!({})).await;
 
@@ -139,21 +144,26 @@ async fn every_snapshot_rebuilds_to_exactly_the_payload_kalshi_sent() {
             .await,
         0
     );
-    let extras: Vec<(String, Option<String>)> = sqlx::query_as(
-        "select distinct ticker, extra::text from market_snapshots order by ticker",
-    )
-    .fetch_all(pool)
-    .await
-    .expect("extras");
+    let extras: Vec<(String, Option<String>)> =
+        sqlx::query_as("select distinct ticker, extra::text from market_snapshots order by ticker")
+            .fetch_all(pool)
+            .await
+            .expect("extras");
     assert_eq!(
         extras,
         vec![
+            (HIGH.to_owned(), None),
             (
                 DAL.to_owned(),
-                Some(r#"{"previous_price_dollars": "1e-2", "previous_yes_ask_dollars": null}"#.to_owned())
+                Some(
+                    r#"{"previous_price_dollars": "1e-2", "previous_yes_ask_dollars": null}"#
+                        .to_owned()
+                )
             ),
-            (HIGH.to_owned(), None),
-            (NYG.to_owned(), Some(r#"{"no_bid_dollars": null}"#.to_owned())),
+            (
+                NYG.to_owned(),
+                Some(r#"{"no_bid_dollars": null}"#.to_owned())
+            ),
         ]
     );
 }
@@ -260,7 +270,8 @@ async fn compressed_chunks_take_new_snapshots_late_rows_settlement_and_a_replace
 
     // A new pass with moved quotes: change detection reads compressed rows, the insert lands in a
     // compressed chunk.
-    app.kalshi.set_field(DAL, "yes_bid_dollars", json!("0.0170"));
+    app.kalshi
+        .set_field(DAL, "yes_bid_dollars", json!("0.0170"));
     let summary = app.run_ok(json!({})).await;
     assert_eq!(summary.details["snapshots_inserted"], 1, "{summary:?}");
 
@@ -329,12 +340,60 @@ async fn compressed_chunks_take_new_snapshots_late_rows_settlement_and_a_replace
     .expect("as-of read");
     assert_eq!(as_of.as_deref(), Some("0.4200"));
     assert_eq!(
-        app.count(&format!("select count(*) from market_snapshots where ticker = '{DAL}'"))
-            .await,
+        app.count(&format!(
+            "select count(*) from market_snapshots where ticker = '{DAL}'"
+        ))
+        .await,
         3
     );
     // And every payload still rebuilds from compressed rows.
     let rebuilt_now = rebuilt(pool, DAL).await;
-    assert!(rebuilt_now[2].contains(r#""yes_bid_dollars": "0.0170""#), "{rebuilt_now:?}");
-    assert!(rebuilt_now[2].contains("a_field_added_next_week"), "{rebuilt_now:?}");
+    assert!(
+        rebuilt_now[2].contains(r#""yes_bid_dollars": "0.0170""#),
+        "{rebuilt_now:?}"
+    );
+    assert!(
+        rebuilt_now[2].contains("a_field_added_next_week"),
+        "{rebuilt_now:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_first_pass_over_many_unknown_series_reads_the_series_list_once() {
+    // 12 series on one page: past the threshold, so one GET /series replaces 12 look-ups; an
+    // unlisted series (Kalshi does not know it) is not looked up one by one either.
+    let app = spawn_app().await;
+    let markets: Vec<Value> = (0..12)
+        .map(|i| {
+            market_json(
+                &format!("KXS{i}-26NOV21-M"),
+                &format!("KXS{i}-26NOV21"),
+                "0.5000",
+                "0.5100",
+            )
+        })
+        .collect();
+    app.kalshi.add_markets(markets);
+    app.kalshi.set_series(
+        "KXS3",
+        json!({"ticker": "KXS3", "title": "A bad one", "fee_multiplier": "x"}),
+    );
+    let summary = app.run_ok(json!({})).await;
+
+    assert_eq!(summary.details["series_lists"], 1, "{summary:?}");
+    assert_eq!(app.kalshi.requests_to("/trade-api/v2/series").len(), 1);
+    let one_by_one = app
+        .kalshi
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("/trade-api/v2/series/"))
+        .count();
+    assert_eq!(one_by_one, 0);
+    assert_eq!(app.count("select count(*) from series").await, 11);
+    assert_eq!(
+        app.count("select count(*) from rejected_records where source = 'kalshi.series'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("select count(*) from market_snapshots").await, 12);
 }
