@@ -5,7 +5,7 @@
 pub mod config;
 /// The database: pool, migrations, and one repository module per table group.
 pub mod db;
-/// Exact decimal types for prices and contract counts.
+/// The domain types: markets and quotes, games and their states, ids, prices, exact decimals.
 pub mod domain;
 /// ESPN's public site API: scoreboards and summaries read into games and game states.
 pub mod espn;
@@ -17,6 +17,8 @@ pub mod kalshi;
 pub mod pgcluster;
 /// The runner: one handler, run under Lambda or once from the command line.
 pub mod runner;
+/// Passes repeated at an interval until an invocation's deadline.
+pub mod schedule;
 /// Tracing: JSON logs in production, readable ones in development.
 pub mod telemetry;
 

@@ -5,7 +5,8 @@ use anyhow::Context;
 use chrono::{Days, Utc};
 use precog::db::games;
 use precog::db::rejects::{self, NewRejected};
-use precog::espn::{eastern_date, EspnClient, Scoreboard};
+use precog::domain::{eastern_date, eastern_day_start, EspnEventId, GameState};
+use precog::espn::{EspnClient, Scoreboard};
 use precog::runner::Run;
 use serde::Serialize;
 use sqlx::PgPool;
@@ -62,10 +63,9 @@ impl Collector<'_> {
             let mut days = vec![today];
             if self.event.date.is_none() {
                 let mut conn = self.pool.acquire().await?;
-                let earlier =
-                    games::live_before(&mut conn, &league, games::eastern_day_start(today))
-                        .await
-                        .context("looking for late games still live")?;
+                let earlier = games::live_before(&mut conn, &league, eastern_day_start(today))
+                    .await
+                    .context("looking for late games still live")?;
                 if let (true, Some(yesterday)) = (earlier, today.checked_sub_days(Days::new(1))) {
                     days.insert(0, yesterday);
                 }
@@ -96,7 +96,7 @@ impl Collector<'_> {
     async fn store(
         &self,
         board: Scoreboard,
-        seen: &mut HashSet<String>,
+        seen: &mut HashSet<EspnEventId>,
         stats: &mut PassStats,
     ) -> anyhow::Result<()> {
         let Scoreboard {
@@ -117,7 +117,7 @@ impl Collector<'_> {
                 stats.summaries += 1;
                 match self
                     .espn
-                    .summary_win_probability(&league, &state.espn_event_id)
+                    .summary_win_probability(&league, state.espn_event_id.as_str())
                     .await
                 {
                     Ok(wp) => state.win_probability = wp,
@@ -160,7 +160,7 @@ impl Collector<'_> {
         Ok(())
     }
 
-    fn note_unknown_status(&self, league: &str, state: &precog::espn::GameState) {
+    fn note_unknown_status(&self, league: &str, state: &GameState) {
         if state.status.is_known() {
             return;
         }

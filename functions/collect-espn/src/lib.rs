@@ -14,8 +14,8 @@ use std::sync::Mutex;
 use precog::config::ConfigError;
 use precog::espn::{EspnClient, EspnSettings};
 use precog::runner::{Function, NoArgs, Run, Setup};
+use precog::schedule::Passes;
 use sqlx::PgPool;
-use tokio::time::Instant;
 
 pub use collector::PassStats;
 pub use event::CollectEvent;
@@ -79,21 +79,15 @@ impl Function for CollectEspn {
             unknown_statuses: &self.unknown_statuses,
         };
         let interval = event.live_interval();
-        loop {
-            let started = Instant::now();
+        let mut passes = Passes::new(run.deadline());
+        while passes.next().await {
             let stats = collector.pass().await?;
             details.passes += 1;
             details.live_games = stats.live_games;
             details.totals.add(&stats);
-            if stats.live_games == 0 {
-                break;
+            if stats.live_games > 0 {
+                passes.repeat_after(interval);
             }
-            let next = started + interval;
-            // Start another pass only if it can finish in the time left, judged by this one.
-            if next + started.elapsed() > run.deadline() {
-                break;
-            }
-            tokio::time::sleep_until(next).await;
         }
         Ok(details)
     }

@@ -4,9 +4,10 @@ use anyhow::{bail, Context};
 use chrono::Utc;
 use precog::db::rejects::NewRejected;
 use precog::db::{catalog, markets, rejects};
+use precog::domain::{Event, Market, Series};
 use precog::kalshi::{
-    series_list, CursorGuard, Event, KalshiClient, Market, MarketsQuery, Parsed, Rejection, Series,
-    TICKERS_PER_REQUEST,
+    parse_event, parse_market, parse_series, series_list, CursorGuard, KalshiClient, MarketsQuery,
+    Parsed, Rejection, TICKERS_PER_REQUEST,
 };
 use precog::runner::{Function, Run};
 use serde_json::value::RawValue;
@@ -113,8 +114,8 @@ impl<'a> Collector<'a> {
             .events_updated_since(since)
             .await
             .context("fetching changed events")?;
-        let (series, mut rejected) = parse_all(series_raw, Series::parse, "kalshi.series");
-        let (events, more) = parse_all(events_raw, Event::parse, "kalshi.event");
+        let (series, mut rejected) = parse_all(series_raw, parse_series, "kalshi.series");
+        let (events, more) = parse_all(events_raw, parse_event, "kalshi.event");
         rejected.extend(more);
         // Only refresh what we track; the rest arrives when a market references it.
         let tracked = catalog::known_series(
@@ -285,9 +286,9 @@ impl<'a> Collector<'a> {
         stats: &mut PassStats,
     ) -> anyhow::Result<()> {
         let observed_at = Utc::now();
-        let (markets, rejected) = parse_all(raw, Market::parse, "kalshi.market");
+        let (markets, rejected) = parse_all(raw, parse_market, "kalshi.market");
         stats.markets_seen += markets.len() as u64;
-        seen.extend(markets.iter().map(|m| m.ticker.clone()));
+        seen.extend(markets.iter().map(|m| m.ticker.to_string()));
         self.ensure_catalog(&markets, stats).await?;
         let depth = if self.event.depth && kind == PageKind::Collection {
             self.order_books(&markets, stats).await?
@@ -351,7 +352,7 @@ impl<'a> Collector<'a> {
             .events_by_tickers(&missing)
             .await
             .context("fetching new events")?;
-        let (events, mut rejected) = parse_all(raw, Event::parse, "kalshi.event");
+        let (events, mut rejected) = parse_all(raw, parse_event, "kalshi.event");
 
         let mut series_wanted: Vec<String> = events
             .iter()
@@ -378,7 +379,7 @@ impl<'a> Collector<'a> {
                 .await
                 .context("fetching a new series")?
             {
-                match Series::parse(raw) {
+                match parse_series(raw) {
                     Ok(s) => series.push(s),
                     Err((why, raw)) => rejected.push(rejection("kalshi.series", why, &raw)),
                 }
@@ -408,7 +409,7 @@ impl<'a> Collector<'a> {
             })
         });
         while let Some(batch) = batches.recv().await {
-            let (series, rejected) = parse_all(batch, Series::parse, "kalshi.series");
+            let (series, rejected) = parse_all(batch, parse_series, "kalshi.series");
             self.known_series
                 .extend(series.iter().map(|s| s.ticker.clone()));
             self.store_catalog(&series, &[], &rejected, stats).await?;
@@ -451,7 +452,7 @@ impl<'a> Collector<'a> {
         markets: &[Market],
         stats: &mut PassStats,
     ) -> anyhow::Result<HashMap<String, Box<RawValue>>> {
-        let tickers: Vec<String> = markets.iter().map(|m| m.ticker.clone()).collect();
+        let tickers: Vec<String> = markets.iter().map(|m| m.ticker.to_string()).collect();
         let mut books = HashMap::with_capacity(tickers.len());
         for chunk in tickers.chunks(TICKERS_PER_REQUEST) {
             self.check_deadline()?;

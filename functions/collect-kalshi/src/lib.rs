@@ -11,8 +11,8 @@ mod event;
 use precog::config::ConfigError;
 use precog::kalshi::{KalshiClient, KalshiSettings};
 use precog::runner::{Function, NoArgs, Run, Setup};
+use precog::schedule::Passes;
 use sqlx::PgPool;
-use tokio::time::Instant;
 
 pub use collector::PassStats;
 pub use event::CollectEvent;
@@ -67,20 +67,14 @@ impl Function for CollectKalshi {
         let mut collector = collector::Collector::new(&self.pool, &self.kalshi, &event, run);
         let refreshed = collector.refresh_changed_catalog().await?;
         details.totals.add(&refreshed);
-        loop {
-            let started = Instant::now();
+        let mut passes = Passes::new(run.deadline());
+        while passes.next().await {
             let stats = collector.pass().await?;
             details.passes += 1;
             details.totals.add(&stats);
-            let Some(interval) = event.interval() else {
-                break;
-            };
-            let next = started + interval;
-            // Start another pass only if it can finish in the time left, judged by this one.
-            if next + started.elapsed() > run.deadline() {
-                break;
+            if let Some(interval) = event.interval() {
+                passes.repeat_after(interval);
             }
-            tokio::time::sleep_until(next).await;
         }
         Ok(details)
     }

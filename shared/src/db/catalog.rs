@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::kalshi::{Event, Series};
+use crate::domain::{Event, Series};
 
 /// Which of `event_tickers` we already have.
 pub async fn known_events(

@@ -1,14 +1,12 @@
 //! ESPN games and their observed states. Games are upserted when a fact changed (a postponed game
 //! gets a new date); a state is stored only when it differs from the game's latest stored state,
-//! which `games.last_state_at` points at so the comparison needs no history scan.
+//! which `games.last_state_at` points at so the comparison needs no history scan. Whether it
+//! differs is decided in SQL the way market snapshots are (see `insert_state_if_changed`).
 
-use std::collections::HashMap;
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
-use sqlx::{PgConnection, Row};
-
-use crate::espn::{Game, GameState, Status, WinProbability};
+use crate::domain::{Game, GameState, Status};
 
 /// What one store call changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -26,20 +24,10 @@ pub async fn store(
     observed_at: DateTime<Utc>,
     items: &[(Game, GameState)],
 ) -> Result<Stored, sqlx::Error> {
-    let ids: Vec<&str> = items
-        .iter()
-        .map(|(g, _)| g.espn_event_id.as_str())
-        .collect();
-    let previous = latest_states(conn, &ids).await?;
     let mut stored = Stored::default();
     for (game, state) in items {
         stored.games += upsert_game(conn, game, &state.status).await?;
-        let changed = previous
-            .get(&game.espn_event_id)
-            .is_none_or(|before| !before.same_as(state));
-        if changed {
-            stored.states += insert_state(conn, observed_at, state).await?;
-        }
+        stored.states += insert_state_if_changed(conn, observed_at, state).await?;
     }
     Ok(stored)
 }
@@ -106,7 +94,12 @@ async fn upsert_game(
     Ok(result.rows_affected())
 }
 
-async fn insert_state(
+/// Stores `state` unless the game's latest stored state already holds every value it would
+/// store (the raw payload aside: odds and leaders churn there without the game moving), and
+/// points `games.last_state_at` at it. The candidate row's columns are named like the table's
+/// and compared as one JSON object, so a column added to the insert is compared without
+/// another edit; no hand-kept field list can fall behind.
+async fn insert_state_if_changed(
     conn: &mut PgConnection,
     observed_at: DateTime<Utc>,
     state: &GameState,
@@ -114,14 +107,36 @@ async fn insert_state(
     let wp = state.win_probability.as_ref();
     // language=PostgreSQL
     let result = sqlx::query(
-        "with inserted as (
+        "with candidate as (
+             select $1::text as espn_event_id, $3::text as status_type_id, $4::text as status_name,
+                    $5::text as status_state, $6::bool as completed, $7::text as status_detail,
+                    $8::int4 as period, $9::numeric as clock_seconds, $10::text as display_clock,
+                    $11::int4 as home_score, $12::int4 as away_score,
+                    $13::text as possession_team_id, $14::int4 as down, $15::int4 as distance,
+                    $16::int4 as yard_line, $17::bool as is_red_zone, $18::int4 as home_timeouts,
+                    $19::int4 as away_timeouts, $20::text as last_play_id,
+                    $21::text as last_play_text, $22::numeric as home_win_probability,
+                    $23::numeric as away_win_probability, $24::numeric as tie_probability,
+                    $25::text as win_probability_source, $26::jsonb as raw
+         ),
+         inserted as (
              insert into game_states (espn_event_id, observed_at, status_type_id, status_name,
                  status_state, completed, status_detail, period, clock_seconds, display_clock,
                  home_score, away_score, possession_team_id, down, distance, yard_line, is_red_zone,
                  home_timeouts, away_timeouts, last_play_id, last_play_text, home_win_probability,
                  away_win_probability, tie_probability, win_probability_source, raw)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                     $18, $19, $20, $21, $22, $23, $24, $25, $26)
+             select c.espn_event_id, $2, c.status_type_id, c.status_name, c.status_state,
+                    c.completed, c.status_detail, c.period, c.clock_seconds, c.display_clock,
+                    c.home_score, c.away_score, c.possession_team_id, c.down, c.distance,
+                    c.yard_line, c.is_red_zone, c.home_timeouts, c.away_timeouts, c.last_play_id,
+                    c.last_play_text, c.home_win_probability, c.away_win_probability,
+                    c.tie_probability, c.win_probability_source, c.raw
+               from candidate c
+               left join games g on g.espn_event_id = c.espn_event_id
+               left join game_states s
+                      on s.espn_event_id = g.espn_event_id and s.observed_at = g.last_state_at
+              where s.espn_event_id is null
+                 or not to_jsonb(s) @> (to_jsonb(c) - 'raw')
              on conflict (espn_event_id, observed_at) do nothing
              returning espn_event_id, observed_at)
          update games set last_state_at = inserted.observed_at
@@ -161,70 +176,6 @@ async fn insert_state(
     Ok(result.len() as u64)
 }
 
-/// The latest stored state of each game, through `games.last_state_at`.
-async fn latest_states(
-    conn: &mut PgConnection,
-    ids: &[&str],
-) -> Result<HashMap<String, GameState>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    // language=PostgreSQL
-    let rows = sqlx::query(
-        "select s.* from games g
-           join game_states s on s.espn_event_id = g.espn_event_id and s.observed_at = g.last_state_at
-          where g.espn_event_id = any($1)",
-    )
-    .bind(ids)
-    .fetch_all(conn)
-    .await?;
-    let mut states = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let source: Option<String> = row.try_get("win_probability_source")?;
-        let state = GameState {
-            espn_event_id: row.try_get("espn_event_id")?,
-            status: Status {
-                type_id: row.try_get("status_type_id")?,
-                name: row.try_get("status_name")?,
-                state: row.try_get("status_state")?,
-                completed: row.try_get("completed")?,
-                detail: row.try_get("status_detail")?,
-            },
-            period: row.try_get("period")?,
-            clock_seconds: row.try_get::<Option<Decimal>, _>("clock_seconds")?,
-            display_clock: row.try_get("display_clock")?,
-            home_score: row.try_get("home_score")?,
-            away_score: row.try_get("away_score")?,
-            possession_team_id: row.try_get("possession_team_id")?,
-            down: row.try_get("down")?,
-            distance: row.try_get("distance")?,
-            yard_line: row.try_get("yard_line")?,
-            is_red_zone: row.try_get("is_red_zone")?,
-            home_timeouts: row.try_get("home_timeouts")?,
-            away_timeouts: row.try_get("away_timeouts")?,
-            last_play_id: row.try_get("last_play_id")?,
-            last_play_text: row.try_get("last_play_text")?,
-            win_probability: source
-                .map(|source| -> Result<_, sqlx::Error> {
-                    Ok(WinProbability {
-                        home: row.try_get("home_win_probability")?,
-                        away: row.try_get("away_win_probability")?,
-                        tie: row.try_get("tie_probability")?,
-                        source: if source == "summary" {
-                            "summary"
-                        } else {
-                            "scoreboard"
-                        },
-                    })
-                })
-                .transpose()?,
-            raw: serde_json::Value::Null,
-        };
-        states.insert(state.espn_event_id.clone(), state);
-    }
-    Ok(states)
-}
-
 /// Whether `league` has a game filed under an earlier US-Eastern day that is still live: late
 /// games run past midnight ET and stay on their start day's scoreboard.
 pub async fn live_before(
@@ -242,13 +193,4 @@ pub async fn live_before(
     .bind(starts_before)
     .fetch_one(conn)
     .await
-}
-
-/// Start of a US-Eastern day in UTC, approximated at the later (EST) offset: a game that started
-/// in the first hour of the day in summer is then also treated as "earlier", which only costs
-/// one extra scoreboard call.
-pub fn eastern_day_start(date: NaiveDate) -> DateTime<Utc> {
-    date.and_hms_opt(5, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! Markets and their snapshots. One page of markets is written in one transaction: the catalog
 //! row upserted when its metadata changed, and a snapshot only when the quote changed since the
-//! market's last stored snapshot or that snapshot is older than the heartbeat.
+//! market's last stored snapshot or that snapshot is older than the heartbeat. "Changed" is
+//! decided the same way as for game states (`super::games`): the stored row must contain the
+//! new one's values.
 
 use std::collections::HashMap;
 
@@ -9,7 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
-use crate::kalshi::Market;
+use crate::domain::{Market, Price};
 
 /// What one page write changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -162,7 +164,7 @@ async fn insert_snapshots(
     };
     let depths: Vec<Option<&str>> = markets
         .iter()
-        .map(|m| depth.get(&m.ticker).map(|d| d.get()))
+        .map(|m| depth.get(m.ticker.as_str()).map(|d| d.get()))
         .collect();
     // language=PostgreSQL
     let inserted: i64 = sqlx::query_scalar(
@@ -182,11 +184,10 @@ async fn insert_snapshots(
                       on s.ticker = m.ticker and s.observed_at = m.last_snapshot_at and s.source = 'rest'
               where s.ticker is null
                  or s.observed_at <= $15 - make_interval(mins => $16)
-                 or (s.status, s.yes_bid, s.yes_ask, s.no_bid, s.no_ask, s.yes_bid_size,
-                     s.yes_ask_size, s.last_price, s.volume, s.volume_24h, s.open_interest)
-                    is distinct from
-                    (b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask, b.yes_bid_size,
-                     b.yes_ask_size, b.last_price, b.volume, b.volume_24h, b.open_interest)
+                 -- Changed unless the stored row already holds every value of the batch's row
+                 -- (named like the table's columns) but the payloads: a column added to the
+                 -- batch is compared without another edit. Depth counts only when fetched.
+                 or not to_jsonb(s) @> (to_jsonb(b) - 'depth' - 'raw')
                  or (b.depth is not null and s.depth is distinct from b.depth::jsonb)
          ),
          -- The payload is split as the storage migration's trigger would (see
@@ -243,13 +244,13 @@ async fn insert_snapshots(
     )
     .bind(markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>())
     .bind(markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>())
-    .bind(quote(|m| m.quote.yes_bid))
-    .bind(quote(|m| m.quote.yes_ask))
-    .bind(quote(|m| m.quote.no_bid))
-    .bind(quote(|m| m.quote.no_ask))
+    .bind(quote(|m| m.quote.yes_bid.map(Price::get)))
+    .bind(quote(|m| m.quote.yes_ask.map(Price::get)))
+    .bind(quote(|m| m.quote.no_bid.map(Price::get)))
+    .bind(quote(|m| m.quote.no_ask.map(Price::get)))
     .bind(quote(|m| m.quote.yes_bid_size))
     .bind(quote(|m| m.quote.yes_ask_size))
-    .bind(quote(|m| m.quote.last_price))
+    .bind(quote(|m| m.quote.last_price.map(Price::get)))
     .bind(quote(|m| m.quote.volume))
     .bind(quote(|m| m.quote.volume_24h))
     .bind(quote(|m| m.quote.open_interest))

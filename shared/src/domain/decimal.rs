@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use super::Price;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecimalError {
     #[error("`{0}` is not a decimal number")]
@@ -32,12 +34,8 @@ fn parse_plain(raw: &str) -> Result<Decimal, DecimalError> {
 }
 
 /// A dollar price of a binary contract: between 0 and 1 inclusive.
-pub fn parse_dollars(raw: &str) -> Result<Decimal, DecimalError> {
-    let value = parse_plain(raw)?;
-    if value < Decimal::ZERO || value > Decimal::ONE {
-        return Err(DecimalError::PriceOutOfRange(raw.to_owned()));
-    }
-    Ok(value)
+pub fn parse_dollars(raw: &str) -> Result<Price, DecimalError> {
+    Price::new(parse_plain(raw)?).map_err(|_| DecimalError::PriceOutOfRange(raw.to_owned()))
 }
 
 /// A contract count or volume: non-negative, fractional allowed.

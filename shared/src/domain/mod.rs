@@ -1,5 +1,17 @@
-//! Domain types parsed from the wire, never floats.
+//! The domain: what Precog stores and reasons about, independent of how an upstream API spells
+//! it (`crate::kalshi`, `crate::espn` read their wire types into these) and of how the database
+//! stores it (`crate::db` writes these).
 
 mod decimal;
+mod eastern;
+mod game;
+mod ids;
+mod market;
+mod price;
 
 pub use decimal::{parse_count, parse_dollars, DecimalError};
+pub use eastern::{eastern_date, eastern_day_start};
+pub use game::{Game, GameState, Status, Team, WinProbability, KNOWN_STATUS_NAMES};
+pub use ids::{BlankId, EspnEventId, Ticker};
+pub use market::{Event, Market, Quote, Series};
+pub use price::{Price, PriceOutOfRange};

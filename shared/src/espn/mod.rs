@@ -2,8 +2,7 @@
 //! game's summary for its win-probability series. reference/espn-api.md explains the sharp edges
 //! handled here: a User-Agent filter, 403 as throttling, US-Eastern `dates`, silent truncation.
 
-mod eastern;
-mod records;
+mod parse;
 pub mod wire;
 
 use std::ops::Bound;
@@ -11,13 +10,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use eastern::eastern_date;
-pub use records::{
-    parse_event, parse_scoreboard, parse_time, summary_win_probability, Game, GameState, Parsed,
-    Rejection, Status, Team, WinProbability, KNOWN_STATUS_NAMES,
+pub use parse::{
+    parse_event, parse_scoreboard, parse_time, summary_win_probability, Parsed, Rejection,
 };
 
 use crate::config::{ConfigError, Env};
+use crate::domain::WinProbability;
 use crate::http::{get_bytes, FetchError, RetryPolicy, TokenBucket};
 
 /// The leagues collected, as ESPN's `sport/league` path slugs, with the `groups` filter college

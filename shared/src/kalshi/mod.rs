@@ -1,7 +1,7 @@
 //! Kalshi's public REST market data (no authentication needed for any endpoint used here).
 //! Every request goes through one token bucket and the shared retry policy.
 
-mod records;
+mod parse;
 /// `GET /series` read in batches with bounded memory.
 pub mod series_list;
 pub mod wire;
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-pub use records::{Event, Market, Parsed, Quote, Rejection, Series};
+pub use parse::{parse_event, parse_market, parse_series, Parsed, Rejection};
 use wire::{EventsPage, MarketsPage, OneSeries, OrderbookEntry, OrderbooksPage, SeriesList};
 
 use crate::config::{ConfigError, Env, KalshiMode};

@@ -82,8 +82,8 @@ async fn a_game_that_stays_live_is_followed_until_the_deadline_and_the_run_ends_
 #[tokio::test]
 async fn a_late_game_still_live_from_yesterdays_eastern_slate_keeps_yesterdays_scoreboard_polled() {
     let app = spawn_app().await;
-    let today = precog::espn::eastern_date(chrono::Utc::now());
-    let late_tip = precog::db::games::eastern_day_start(today) - chrono::Duration::hours(1);
+    let today = precog::domain::eastern_date(chrono::Utc::now());
+    let late_tip = precog::domain::eastern_day_start(today) - chrono::Duration::hours(1);
     sqlx::query("insert into games (espn_event_id, league, scheduled_start, status_state) values ('401800009', 'basketball/nba', $1, 'in')")
         .bind(late_tip)
         .execute(&app.db.pool)

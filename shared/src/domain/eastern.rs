@@ -1,5 +1,6 @@
-//! ESPN files games under the US-Eastern calendar day (a 02:30Z tip-off belongs to the previous
-//! ET date), so `dates=` must be computed in America/New_York. The US rule since 2007 is short
+//! US-Eastern calendar days, the one place they are computed. ESPN files games under the
+//! US-Eastern day (a 02:30Z tip-off belongs to the previous ET date), so `dates=` and "a game
+//! from an earlier day" are both reckoned in America/New_York. The US rule since 2007 is short
 //! enough to keep here rather than pull in a time-zone database: EDT (UTC−4) from the second
 //! Sunday of March at 02:00 local until the first Sunday of November at 02:00 local, EST (UTC−5)
 //! otherwise.
@@ -10,6 +11,17 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 pub fn eastern_date(at: DateTime<Utc>) -> NaiveDate {
     let offset_hours = if is_daylight_time(at) { 4 } else { 5 };
     (at - Duration::hours(offset_hours)).date_naive()
+}
+
+/// The instant a US-Eastern calendar day begins (its local midnight), in UTC.
+pub fn eastern_day_start(date: NaiveDate) -> DateTime<Utc> {
+    // Midnight is never inside a switch (they happen at 02:00 local), so midnight EDT (04:00Z)
+    // is the start exactly when that instant is in daylight time; otherwise it is midnight EST.
+    let midnight_utc = |hour| date.and_hms_opt(hour, 0, 0).map(|t| t.and_utc());
+    match midnight_utc(4) {
+        Some(edt) if is_daylight_time(edt) => edt,
+        _ => midnight_utc(5).unwrap_or_default(),
+    }
 }
 
 fn is_daylight_time(at: DateTime<Utc>) -> bool {
@@ -62,5 +74,37 @@ mod tests {
         assert!(!is_daylight_time(at("2026-11-01T06:00:00Z")));
         // 03:30Z on 1 Nov 2026 is 23:30 EDT on 31 Oct.
         assert_eq!(eastern_date(at("2026-11-01T03:30:00Z")), date("2026-10-31"));
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight_whatever_the_season() {
+        assert_eq!(
+            eastern_day_start(date("2026-07-04")),
+            at("2026-07-04T04:00:00Z")
+        );
+        assert_eq!(
+            eastern_day_start(date("2026-01-10")),
+            at("2026-01-10T05:00:00Z")
+        );
+        // Both switch days start at midnight under the offset in force before the switch.
+        assert_eq!(
+            eastern_day_start(date("2026-03-08")),
+            at("2026-03-08T05:00:00Z")
+        );
+        assert_eq!(
+            eastern_day_start(date("2026-11-01")),
+            at("2026-11-01T04:00:00Z")
+        );
+        // And it agrees with `eastern_date` on every day of a year, either side of the start.
+        let mut day = date("2026-01-01");
+        while day < date("2027-01-01") {
+            let start = eastern_day_start(day);
+            assert_eq!(eastern_date(start), day, "{day}");
+            assert_eq!(
+                eastern_date(start - Duration::seconds(1)),
+                day.pred_opt().expect("day")
+            );
+            day = day.succ_opt().expect("day");
+        }
     }
 }
