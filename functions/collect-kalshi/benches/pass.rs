@@ -92,9 +92,7 @@ fn render(shape: Shape, markets: usize, generation: usize) -> Vec<String> {
         .step_by(PAGE)
         .map(|start| {
             let end = (start + PAGE).min(markets);
-            let page: Vec<Value> = (start..end)
-                .map(|i| market(shape, i, generation))
-                .collect();
+            let page: Vec<Value> = (start..end).map(|i| market(shape, i, generation)).collect();
             let cursor = if end < markets {
                 format!("{end}")
             } else {
