@@ -180,8 +180,17 @@ async fn insert_snapshots(
              select b.*, b.raw::jsonb as payload
                from batch b
                join markets m on m.ticker = b.ticker
-               left join market_snapshots s
-                      on s.ticker = m.ticker and s.observed_at = m.last_snapshot_at and s.source = 'rest'
+               -- A subquery row, not the hypertable's whole-row: TimescaleDB 2.28 fails
+               -- ('cache lookup failed for attribute 0') on to_jsonb() of a compressed chunk's row.
+               left join lateral (
+                   select ms.ticker, ms.observed_at, ms.status, ms.yes_bid, ms.yes_ask, ms.no_bid,
+                          ms.no_ask, ms.yes_bid_size, ms.yes_ask_size, ms.last_price, ms.volume,
+                          ms.volume_24h, ms.open_interest, ms.depth
+                     from market_snapshots ms
+                    where ms.ticker = m.ticker and ms.observed_at = m.last_snapshot_at
+                      and ms.source = 'rest'
+                    offset 0
+               ) s on true
               where s.ticker is null
                  or s.observed_at <= $15 - make_interval(mins => $16)
                  -- Changed unless the stored row already holds every value of the batch's row
@@ -242,8 +251,18 @@ async fn insert_snapshots(
          )
          select count(*) from inserted",
     )
-    .bind(markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>())
-    .bind(markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>())
+    .bind(
+        markets
+            .iter()
+            .map(|m| m.ticker.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        markets
+            .iter()
+            .map(|m| m.quote.status.as_str())
+            .collect::<Vec<_>>(),
+    )
     .bind(quote(|m| m.quote.yes_bid.map(Price::get)))
     .bind(quote(|m| m.quote.yes_ask.map(Price::get)))
     .bind(quote(|m| m.quote.no_bid.map(Price::get)))
