@@ -4,16 +4,14 @@
 //! `game_timeline` (migration `20261201000110_asof.sql`), so psql users and the API read the
 //! same rows.
 //!
-//! Runtime SQL (`query_as` with `FromRow`) like the rest of read-api today; the link tables come
-//! from another migration landing at the same time, so compile-checked macros follow the
-//! crate's move to them.
+//! The link queries are compile-checked (`query_as!`); the timeline (`timeline.rs`) reads the SQL
+//! function with runtime SQL (see there).
 
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -51,7 +49,7 @@ const STATUSES: &[&str] = &[
 ];
 
 /// One game-series market and what the linker concluded about it.
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Link {
     pub ticker: String,
     pub event_ticker: String,
@@ -87,19 +85,14 @@ pub struct Link {
     pub updated_at: DateTime<Utc>,
 }
 
-/// `select … from game_links l`, the columns of [`Link`].
-const LINK_SELECT: &str = "select l.ticker, l.event_ticker, l.series_ticker, l.league, l.kind,
-        l.espn_event_id, l.yes_side, l.line, l.status, l.reason, l.checks, l.flagged,
-        l.evidence, l.knowable_at, l.verified_at, l.matcher_version, l.updated_at
-   from game_links l";
-
 async fn game_exists(state: &AppState, id: &str) -> ApiResult<()> {
     // language=PostgreSQL
-    let exists: bool =
-        sqlx::query_scalar("select exists(select 1 from games where espn_event_id = $1)")
-            .bind(id)
-            .fetch_one(&state.pool)
-            .await?;
+    let exists: bool = sqlx::query_scalar!(
+        r#"select exists(select 1 from games where espn_event_id = $1) as "exists!""#,
+        id
+    )
+    .fetch_one(&state.pool)
+    .await?;
     if exists {
         Ok(())
     } else {
@@ -134,18 +127,21 @@ pub async fn game_markets(
     let limit = params.limit(100, MAX_LINKS)?;
     let after: Option<String> = params.cursor("game_markets")?;
     game_exists(&state, &id).await?;
-    // Runtime SQL: the column list is shared with the other link queries (LINK_SELECT).
-    let sql = format!(
-        "{LINK_SELECT}
-         where l.espn_event_id = $1 and ($2::text is null or l.ticker > $2)
-         order by l.ticker limit $3"
-    );
-    let rows: Vec<Link> = sqlx::query_as(&sql)
-        .bind(&id)
-        .bind(after)
-        .bind(limit + 1)
-        .fetch_all(&state.pool)
-        .await?;
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Link,
+        "select ticker, event_ticker, series_ticker, league, kind, espn_event_id, yes_side, line,
+                status, reason, checks, flagged, evidence, knowable_at, verified_at,
+                matcher_version, updated_at
+           from game_links
+          where espn_event_id = $1 and ($2::text is null or ticker > $2)
+          order by ticker limit $3",
+        id,
+        after,
+        limit + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(Json(Page::from_rows("game_markets", rows, limit, |l| {
         l.ticker.clone()
     })))
@@ -159,7 +155,7 @@ pub struct MarketGame {
 }
 
 /// The fixed facts of a game (its states: `/api/v1/games/{id}`).
-#[derive(Debug, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LinkedGame {
     pub espn_event_id: String,
     pub league: String,
@@ -197,24 +193,29 @@ pub async fn market_game(
 ) -> ApiResult<Json<MarketGame>> {
     params.only(&[])?;
     let ticker = identifier("ticker", &ticker)?;
-    let sql = format!(
-        "{LINK_SELECT}
-         where l.ticker = $1 and l.espn_event_id is not null
-           and l.status in ('matched', 'verified')"
-    );
-    let link: Link = sqlx::query_as(&sql)
-        .bind(&ticker)
-        .fetch_optional(&state.pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("market {ticker} is not linked to a game")))?;
     // language=PostgreSQL
-    let game: LinkedGame = sqlx::query_as(
+    let link = sqlx::query_as!(
+        Link,
+        "select ticker, event_ticker, series_ticker, league, kind, espn_event_id, yes_side, line,
+                status, reason, checks, flagged, evidence, knowable_at, verified_at,
+                matcher_version, updated_at
+           from game_links
+          where ticker = $1 and espn_event_id is not null
+            and status in ('matched', 'verified')",
+        ticker
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("market {ticker} is not linked to a game")))?;
+    // language=PostgreSQL
+    let game = sqlx::query_as!(
+        LinkedGame,
         "select espn_event_id, league, scheduled_start, name, short_name, home_team_id,
                 home_team_abbreviation, away_team_id, away_team_abbreviation, neutral_site,
                 status_state, completed
            from games where espn_event_id = $1",
+        link.espn_event_id
     )
-    .bind(&link.espn_event_id)
     .fetch_optional(&state.pool)
     .await?
     .ok_or_else(|| ApiError::not_found(format!("market {ticker} is not linked to a game")))?;
@@ -249,22 +250,28 @@ pub async fn list_links(
     let series = params.identifier("series")?;
     let limit = params.limit(100, MAX_LINKS)?;
     let after: Option<String> = params.cursor("links")?;
-    let sql = format!(
-        "{LINK_SELECT}
-         where ($1::text is null or l.status = $1)
-           and ($2::text is null or l.league = $2)
-           and ($3::text is null or l.series_ticker = $3)
-           and ($4::text is null or l.ticker > $4)
-         order by l.ticker limit $5"
-    );
-    let rows: Vec<Link> = sqlx::query_as(&sql)
-        .bind(status)
-        .bind(league)
-        .bind(series)
-        .bind(after)
-        .bind(limit + 1)
-        .fetch_all(&state.pool)
-        .await?;
+    // Optional filters in one static statement: the API's pool plans every call afresh
+    // (`plan_cache_mode = force_custom_plan`), so each combination still gets its own plan.
+    // language=PostgreSQL
+    let rows = sqlx::query_as!(
+        Link,
+        "select ticker, event_ticker, series_ticker, league, kind, espn_event_id, yes_side, line,
+                status, reason, checks, flagged, evidence, knowable_at, verified_at,
+                matcher_version, updated_at
+           from game_links
+          where ($1::text is null or status = $1)
+            and ($2::text is null or league = $2)
+            and ($3::text is null or series_ticker = $3)
+            and ($4::text is null or ticker > $4)
+          order by ticker limit $5",
+        status,
+        league,
+        series,
+        after,
+        limit + 1
+    )
+    .fetch_all(&state.pool)
+    .await?;
     Ok(Json(Page::from_rows("links", rows, limit, |l| {
         l.ticker.clone()
     })))

@@ -1,6 +1,8 @@
 //! A game's timeline: every state with the home and away markets' quotes as of it, from the SQL
 //! function `game_timeline` (migration `20261201000110_asof.sql`).
 
+use sqlx::FromRow;
+
 use super::*;
 
 /// A linked market's YES quote as of a state (null prices: no snapshot within the max age).
@@ -194,6 +196,8 @@ pub async fn game_timeline(
     };
     game_exists(&state, &id).await?;
     // language=PostgreSQL
+    // Runtime SQL: the columns come from a set-returning SQL function, whose nullability the
+    // macros cannot know; TimelineRecord reads every column as optional.
     let records: Vec<TimelineRecord> = sqlx::query_as(
         r#"select bucket, observed_at, status_state, status_detail, period, clock_seconds,
                   display_clock, home_score, away_score, possession_team_id, down, distance,
