@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use precog::domain::history::CandlePeriod;
+use precog::domain::is_kalshi_ticker;
 use precog::runner::{BadEvent, Event};
 use serde::Deserialize;
 
@@ -119,7 +120,7 @@ impl Event for BackfillEvent {
             ));
         }
         for (field, values) in given {
-            if let Some(bad) = values.iter().find(|v| !is_ticker(v)) {
+            if let Some(bad) = values.iter().find(|v| !is_kalshi_ticker(v)) {
                 return Err(BadEvent::new(
                     field,
                     format!("`{bad}` is not a Kalshi ticker"),
@@ -156,15 +157,6 @@ impl Event for BackfillEvent {
     fn max_seconds(&self) -> Option<u64> {
         self.max_seconds
     }
-}
-
-/// Kalshi tickers: upper-case letters, digits, `-`, `.` and `_` (e.g. `HIGHNY-22DEC23-B53.5`).
-fn is_ticker(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 200
-        && value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '_'))
 }
 
 #[cfg(test)]

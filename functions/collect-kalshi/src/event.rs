@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use precog::domain::is_kalshi_ticker;
 use precog::runner::{BadEvent, Event};
 use serde::Deserialize;
 
@@ -62,7 +63,7 @@ impl Event for CollectEvent {
             ));
         }
         for (field, values) in [("series", &self.series), ("tickers", &self.tickers)] {
-            if let Some(bad) = values.iter().find(|v| !is_ticker(v)) {
+            if let Some(bad) = values.iter().find(|v| !is_kalshi_ticker(v)) {
                 return Err(BadEvent::new(
                     field,
                     format!("`{bad}` is not a Kalshi ticker"),
@@ -102,15 +103,6 @@ impl Event for CollectEvent {
     fn max_seconds(&self) -> Option<u64> {
         self.max_seconds
     }
-}
-
-/// Kalshi tickers: upper-case letters, digits, `-`, `.` and `_` (e.g. `HIGHNY-22DEC23-B53.5`).
-fn is_ticker(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 200
-        && value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '_'))
 }
 
 #[cfg(test)]

@@ -107,3 +107,28 @@ mod tests {
         assert!(serde_json::from_str::<Ticker>("\"\"").is_err());
     }
 }
+
+/// Whether `value` is spelled like a Kalshi ticker (series, event or market): upper-case letters,
+/// digits, `-`, `.` and `_`, at most 200 characters (e.g. `HIGHNY-22DEC23-B53.5`). Functions check
+/// the tickers an event names with it before anything is fetched or written.
+pub fn is_kalshi_ticker(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 200
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '_'))
+}
+
+#[cfg(test)]
+mod ticker_spelling_tests {
+    use super::is_kalshi_ticker;
+
+    #[test]
+    fn kalshi_tickers_are_upper_case_with_dashes_dots_and_underscores() {
+        assert!(is_kalshi_ticker("HIGHNY-22DEC23-B53.5"));
+        assert!(is_kalshi_ticker("KXMLBGAME-26SEP041410DETCLEG1"));
+        assert!(!is_kalshi_ticker(""));
+        assert!(!is_kalshi_ticker("kxnfl game"));
+        assert!(!is_kalshi_ticker(&"A".repeat(201)));
+    }
+}

@@ -16,7 +16,7 @@ mod price;
 pub use decimal::{parse_count, parse_dollars, DecimalError};
 pub use eastern::{eastern_date, eastern_day_start};
 pub use game::{Game, GameState, Status, Team, WinProbability, KNOWN_STATUS_NAMES};
-pub use ids::{BlankId, EspnEventId, Ticker};
+pub use ids::{is_kalshi_ticker, BlankId, EspnEventId, Ticker};
 pub use link::{LinkStatus, MarketKind, YesSide};
 pub use market::{Event, Market, Quote, Series};
 pub use price::{Price, PriceOutOfRange};
