@@ -5,7 +5,8 @@
 # the test harness does), migrated, and `cargo sqlx prepare --workspace --check` compares.
 # Needs PostgreSQL's server binaries; installs sqlx-cli 0.8.6 into /var/cache/precog-tools when
 # missing. After changing a query or a migration, regenerate with `cargo sqlx prepare --workspace`
-# against a migrated database (README: "Checked SQL").
+# against a migrated database (README: "Checked SQL"); `scripts/check-sqlx.sh --write` does that
+# on the same throwaway cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/var/cache/precog-tools/bin:$PATH"
@@ -45,4 +46,8 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/precog"
 cargo sqlx database create
 cargo sqlx migrate run --source migrations >/dev/null
-env -u SQLX_OFFLINE cargo sqlx prepare --workspace --check
+if [ "${1:-}" = --write ]; then
+  env -u SQLX_OFFLINE cargo sqlx prepare --workspace
+else
+  env -u SQLX_OFFLINE cargo sqlx prepare --workspace --check
+fi
