@@ -161,11 +161,8 @@ async fn each_league_day_gets_a_frame_of_states_with_their_quotes_as_of_each() {
 async fn backfilled_states_are_left_out_unless_asked_for() {
     let db = test_db().await;
     seed_games(&db).await;
-    // The marker later migrations give states loaded after the fact from ESPN summaries.
-    sqlx::raw_sql(
-        "alter table game_states add column source text not null default 'live';
-         update game_states set source = 'backfill' where espn_event_id = 'G2'",
-    )
+    // States loaded after the fact from ESPN summaries (migration 20261201000350).
+    sqlx::raw_sql("update game_states set source = 'backfill' where espn_event_id = 'G2'")
     .execute(&db.pool)
     .await
     .expect("marking a backfilled game");
