@@ -52,11 +52,13 @@ pub fn classify(series: &Series, tokens: &HashMap<String, String>) -> Option<Dis
 
 pub async fn league_tokens(pool: &PgPool) -> Result<HashMap<String, String>, sqlx::Error> {
     // language=PostgreSQL
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select token, league from kalshi_league_tokens")
-            .fetch_all(pool)
-            .await?;
-    Ok(rows.into_iter().collect())
+    let rows = sqlx::query!("select token, league from kalshi_league_tokens")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.token, row.league))
+        .collect())
 }
 
 /// Upserts discovered game series. A row an operator wrote is never overwritten; a row whose
@@ -78,7 +80,7 @@ pub async fn upsert_series(
         .map(|d| serde_json::to_string(&d.tags).unwrap_or_else(|_| "[]".into()))
         .collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into game_series as s (series_ticker, league, kind, source, title, tags, discovered_at)
          select distinct on (ticker) ticker, league, kind, 'discovered', title,
                 array(select jsonb_array_elements_text(tags::jsonb)), now()
@@ -92,12 +94,12 @@ pub async fn upsert_series(
           where s.source <> 'operator'
             and (s.league, s.kind, s.source, s.title, s.tags) is distinct from
                 (excluded.league, excluded.kind, 'discovered', excluded.title, excluded.tags)",
+        &tickers as &[&str],
+        &leagues as &[&str],
+        &kinds as &[&str],
+        &titles as &[Option<&str>],
+        &tags,
     )
-    .bind(&tickers)
-    .bind(&leagues)
-    .bind(&kinds)
-    .bind(&titles)
-    .bind(&tags)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
@@ -139,7 +141,7 @@ pub async fn upsert_milestones(
     let raws: Vec<&str> = unique.iter().map(|(_, r)| r.get()).collect();
     // The columns are read out of the stored JSON, so one array carries each milestone.
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into kalshi_milestones as k (id, category, type, start_date, end_date, title,
                                             primary_event_tickers, related_event_tickers, details,
                                             last_updated_ts, raw)
@@ -156,9 +158,9 @@ pub async fn upsert_milestones(
                 related_event_tickers = excluded.related_event_tickers, details = excluded.details,
                 last_updated_ts = excluded.last_updated_ts, raw = excluded.raw, updated_at = now()
           where k.raw is distinct from excluded.raw",
+        &ids as &[&str],
+        &raws as &[&str],
     )
-    .bind(&ids)
-    .bind(&raws)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())

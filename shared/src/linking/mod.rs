@@ -83,17 +83,19 @@ pub async fn run(
     // One linker at a time: both collectors call it, and two would do the same work twice.
     let mut lock = pool.acquire().await?;
     // language=PostgreSQL
-    let locked: bool = sqlx::query_scalar("select pg_try_advisory_lock(hashtext('precog/linker'))")
-        .fetch_one(&mut *lock)
-        .await?;
+    let locked = sqlx::query_scalar!(
+        r#"select pg_try_advisory_lock(hashtext('precog/linker')) as "locked!""#
+    )
+    .fetch_one(&mut *lock)
+    .await?;
     if !locked {
         stats.skipped_busy = true;
         return Ok(stats);
     }
     let outcome = link(pool, kalshi, run_id, options, &mut stats).await;
     // language=PostgreSQL
-    sqlx::query("select pg_advisory_unlock(hashtext('precog/linker'))")
-        .execute(&mut *lock)
+    sqlx::query_scalar!("select pg_advisory_unlock(hashtext('precog/linker'))")
+        .fetch_one(&mut *lock)
         .await?;
     outcome.map(|()| stats)
 }
@@ -106,7 +108,7 @@ async fn link(
     stats: &mut LinkStats,
 ) -> anyhow::Result<()> {
     // language=PostgreSQL
-    let started: DateTime<Utc> = sqlx::query_scalar("select clock_timestamp()")
+    let started: DateTime<Utc> = sqlx::query_scalar!(r#"select clock_timestamp() as "now!""#)
         .fetch_one(pool)
         .await?;
     if let Some(kalshi) = kalshi {

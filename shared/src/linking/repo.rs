@@ -1,16 +1,12 @@
 //! The linker's reads and writes. Inputs are read in bulk (one query per table for a whole batch
 //! of events), the rows are written with one upsert per chunk that skips rows whose content did
 //! not change, so a relink with nothing new rewrites nothing.
-//!
-//! Runtime-checked SQL (`sqlx::query`), not `query!`: the workspace has no `.sqlx/` offline data
-//! yet, and these statements bind arrays whose shapes the macros would check no better.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 
 use super::matcher::{
     AliasBook, AliasRow, GameFacts, GameIndex, LearnedAlias, LinkRow, MarketFacts, MilestoneFacts,
@@ -31,41 +27,38 @@ pub struct GameSeries {
 
 pub async fn game_series(pool: &PgPool) -> Result<HashMap<String, GameSeries>, sqlx::Error> {
     // language=PostgreSQL
-    let rows = sqlx::query("select series_ticker, league, kind from game_series")
+    let rows = sqlx::query!("select series_ticker, league, kind from game_series")
         .fetch_all(pool)
         .await?;
-    let mut series = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let kind: String = row.try_get("kind")?;
-        series.insert(
-            row.try_get("series_ticker")?,
-            GameSeries {
-                league: row.try_get("league")?,
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let series = GameSeries {
+                league: row.league,
                 // The CHECK constraint allows only the four spellings.
-                kind: kind.parse().unwrap_or(MarketKind::Other),
-            },
-        );
-    }
-    Ok(series)
+                kind: row.kind.parse().unwrap_or(MarketKind::Other),
+            };
+            (row.series_ticker, series)
+        })
+        .collect())
 }
 
 /// The watermark `key` in `linker_state`.
 pub async fn watermark(pool: &PgPool, key: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query_scalar("select at from linker_state where key = $1")
-        .bind(key)
+    sqlx::query_scalar!("select at from linker_state where key = $1", key)
         .fetch_optional(pool)
         .await
 }
 
 pub async fn set_watermark(pool: &PgPool, key: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query(
+    sqlx::query!(
         "insert into linker_state (key, at) values ($1, $2)
          on conflict (key) do update set at = excluded.at, updated_at = now()",
+        key,
+        at,
     )
-    .bind(key)
-    .bind(at)
     .execute(pool)
     .await?;
     Ok(())
@@ -79,7 +72,7 @@ pub async fn events_to_link(
     makeup_window_days: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     // language=PostgreSQL
-    let rows: Vec<String> = sqlx::query_scalar(
+    let rows: Vec<Option<String>> = sqlx::query_scalar!(
         "with gs as (select series_ticker from game_series)
          select distinct event_ticker from (
              -- New or changed markets (a market's updated_at moves only when its facts change).
@@ -113,12 +106,12 @@ pub async fn events_to_link(
               where $1 is not null and updated_at > $1
          ) changed
          order by event_ticker",
+        since,
+        makeup_window_days as i32,
     )
-    .bind(since)
-    .bind(makeup_window_days as i32)
     .fetch_all(pool)
     .await?;
-    Ok(rows)
+    Ok(rows.into_iter().flatten().collect())
 }
 
 /// The markets of `events`, grouped by event.
@@ -127,29 +120,28 @@ pub async fn markets_of(
     events: &[String],
 ) -> Result<HashMap<String, Vec<MarketFacts>>, sqlx::Error> {
     // language=PostgreSQL
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "select ticker, event_ticker, status, result, floor_strike, raw -> 'custom_strike' as custom_strike,
                 first_seen_at, determined_at
            from markets where event_ticker = any($1)
           order by event_ticker, ticker",
+        events,
     )
-    .bind(events)
     .fetch_all(pool)
     .await?;
     let mut by_event: HashMap<String, Vec<MarketFacts>> = HashMap::new();
     for row in rows {
-        let custom_strike: Option<Value> = row.try_get("custom_strike")?;
         by_event
-            .entry(row.try_get("event_ticker")?)
+            .entry(row.event_ticker)
             .or_default()
             .push(MarketFacts {
-                ticker: row.try_get("ticker")?,
-                status: row.try_get("status")?,
-                result: row.try_get("result")?,
-                floor_strike: row.try_get::<Option<Decimal>, _>("floor_strike")?,
-                custom_strike: custom_strike.filter(|v| !v.is_null()),
-                first_seen_at: row.try_get("first_seen_at")?,
-                determined_at: row.try_get("determined_at")?,
+                ticker: row.ticker,
+                status: row.status,
+                result: row.result,
+                floor_strike: row.floor_strike,
+                custom_strike: row.custom_strike.filter(|v: &Value| !v.is_null()),
+                first_seen_at: row.first_seen_at,
+                determined_at: row.determined_at,
             });
     }
     Ok(by_event)
@@ -161,78 +153,71 @@ pub async fn milestones_of(
     events: &[String],
 ) -> Result<HashMap<String, MilestoneFacts>, sqlx::Error> {
     // language=PostgreSQL
-    let rows = sqlx::query(
-        "select e.event_ticker, m.id, m.start_date, coalesce(m.details, 'null'::jsonb) as details
-           from unnest($1::text[]) as e(event_ticker)
-           join lateral (select * from kalshi_milestones k
-                          where k.primary_event_tickers @> array[e.event_ticker]
-                          order by k.last_updated_ts desc nulls last, k.id limit 1) m on true",
+    let rows = sqlx::query!(
+        r#"select e.event_ticker as "event_ticker!", m.id, m.start_date,
+                  coalesce(m.details, 'null'::jsonb) as "details!"
+             from unnest($1::text[]) as e(event_ticker)
+             join lateral (select * from kalshi_milestones k
+                            where k.primary_event_tickers @> array[e.event_ticker]
+                            order by k.last_updated_ts desc nulls last, k.id limit 1) m on true"#,
+        events,
     )
-    .bind(events)
     .fetch_all(pool)
     .await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        out.insert(
-            row.try_get("event_ticker")?,
-            MilestoneFacts {
-                id: row.try_get("id")?,
-                start_date: row.try_get("start_date")?,
-                details: row.try_get("details")?,
-            },
-        );
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let milestone = MilestoneFacts {
+                id: row.id,
+                start_date: row.start_date,
+                details: row.details,
+            };
+            (row.event_ticker, milestone)
+        })
+        .collect())
 }
 
 /// Every Kalshi alias row and every ESPN abbreviation seen in `leagues`.
 pub async fn alias_book(pool: &PgPool, leagues: &[String]) -> Result<AliasBook, sqlx::Error> {
     let mut book = AliasBook::default();
     // language=PostgreSQL
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "select provider, league, code, espn_team_id, valid_from, valid_until, source, created_at
            from team_aliases where provider in ('kalshi', 'kalshi_target') and league = any($1)",
+        leagues,
     )
-    .bind(leagues)
     .fetch_all(pool)
     .await?;
     for row in rows {
-        let league: String = row.try_get("league")?;
-        let code: String = row.try_get("code")?;
-        let provider: String = row.try_get("provider")?;
-        if provider == "kalshi_target" {
-            let team: String = row.try_get("espn_team_id")?;
-            book.add_target(&league, &code, &team);
+        if row.provider == "kalshi_target" {
+            book.add_target(&row.league, &row.code, &row.espn_team_id);
             continue;
         }
         book.add_row(
-            &league,
-            &code,
+            &row.league,
+            &row.code,
             AliasRow {
-                espn_team_id: row.try_get("espn_team_id")?,
-                valid_from: row.try_get::<Option<NaiveDate>, _>("valid_from")?,
-                valid_until: row.try_get::<Option<NaiveDate>, _>("valid_until")?,
-                source: row.try_get("source")?,
-                created_at: row.try_get("created_at")?,
+                espn_team_id: row.espn_team_id,
+                valid_from: row.valid_from,
+                valid_until: row.valid_until,
+                source: row.source,
+                created_at: row.created_at,
             },
         );
     }
     // language=PostgreSQL
-    let rows = sqlx::query(
-        "select distinct league, abbreviation, team_id from (
+    let rows = sqlx::query!(
+        r#"select distinct league as "league!", abbreviation as "abbreviation!", team_id as "team_id!" from (
              select league, home_team_abbreviation as abbreviation, home_team_id as team_id from games where league = any($1)
              union all
              select league, away_team_abbreviation, away_team_id from games where league = any($1)
-         ) t where abbreviation is not null and team_id is not null",
+         ) t where abbreviation is not null and team_id is not null"#,
+        leagues,
     )
-    .bind(leagues)
     .fetch_all(pool)
     .await?;
     for row in rows {
-        let league: String = row.try_get("league")?;
-        let abbreviation: String = row.try_get("abbreviation")?;
-        let team_id: String = row.try_get("team_id")?;
-        book.add_abbreviation(&league, &abbreviation, &team_id);
+        book.add_abbreviation(&row.league, &row.abbreviation, &row.team_id);
     }
     Ok(book)
 }
@@ -245,41 +230,42 @@ pub async fn games_between(
     until: DateTime<Utc>,
 ) -> Result<GameIndex, sqlx::Error> {
     // language=PostgreSQL
-    let rows = sqlx::query(
-        "select g.espn_event_id, g.league, g.scheduled_start, g.home_team_id, g.away_team_id,
-                g.home_team_abbreviation, g.away_team_abbreviation, g.neutral_site, g.status_name,
-                g.completed, g.first_seen_at, s.home_score, s.away_score, s.observed_at as state_at
+    // The where clause makes both team ids non-null; the left join makes the state's columns
+    // nullable.
+    let rows = sqlx::query!(
+        r#"select g.espn_event_id, g.league, g.scheduled_start, g.home_team_id as "home_team_id!",
+                g.away_team_id as "away_team_id!", g.home_team_abbreviation, g.away_team_abbreviation,
+                g.neutral_site, g.status_name, g.completed, g.first_seen_at,
+                s.home_score as "home_score?", s.away_score as "away_score?", s.observed_at as "state_at?"
            from games g
            left join game_states s on s.espn_event_id = g.espn_event_id and s.observed_at = g.last_state_at
           where g.league = any($1) and g.scheduled_start >= $2 and g.scheduled_start < $3
-            and g.home_team_id is not null and g.away_team_id is not null",
+            and g.home_team_id is not null and g.away_team_id is not null"#,
+        leagues,
+        from,
+        until,
     )
-    .bind(leagues)
-    .bind(from)
-    .bind(until)
     .fetch_all(pool)
     .await?;
     let mut index = GameIndex::default();
     for row in rows {
-        let start: Option<DateTime<Utc>> = row.try_get("scheduled_start")?;
-        let completed: Option<bool> = row.try_get("completed")?;
-        let state_at: Option<DateTime<Utc>> = row.try_get("state_at")?;
+        let completed = row.completed;
         index.insert(GameFacts {
-            espn_event_id: row.try_get("espn_event_id")?,
-            league: row.try_get("league")?,
-            scheduled_start: start,
-            et_date: start.map(eastern_date),
-            home_team_id: row.try_get("home_team_id")?,
-            away_team_id: row.try_get("away_team_id")?,
-            home_abbreviation: row.try_get("home_team_abbreviation")?,
-            away_abbreviation: row.try_get("away_team_abbreviation")?,
-            neutral_site: row.try_get("neutral_site")?,
-            status_name: row.try_get("status_name")?,
+            espn_event_id: row.espn_event_id,
+            league: row.league,
+            scheduled_start: row.scheduled_start,
+            et_date: row.scheduled_start.map(eastern_date),
+            home_team_id: row.home_team_id,
+            away_team_id: row.away_team_id,
+            home_abbreviation: row.home_team_abbreviation,
+            away_abbreviation: row.away_team_abbreviation,
+            neutral_site: row.neutral_site,
+            status_name: row.status_name,
             completed,
-            home_score: row.try_get("home_score")?,
-            away_score: row.try_get("away_score")?,
-            first_seen_at: row.try_get("first_seen_at")?,
-            final_seen_at: state_at.filter(|_| completed == Some(true)),
+            home_score: row.home_score,
+            away_score: row.away_score,
+            first_seen_at: row.first_seen_at,
+            final_seen_at: row.state_at.filter(|_| completed == Some(true)),
         });
     }
     Ok(index)

@@ -1,5 +1,8 @@
 //! The linker's writes: link rows upserted only when their content changed, learned aliases.
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
 use super::*;
 
 /// What one write of link rows did.
@@ -39,8 +42,8 @@ pub async fn upsert_links(
     let knowable: Vec<DateTime<Utc>> = rows.iter().map(|r| r.knowable_at).collect();
     let verified: Vec<Option<DateTime<Utc>>> = rows.iter().map(|r| r.verified_at).collect();
     // language=PostgreSQL
-    let written = sqlx::query(
-        "insert into game_links as l (ticker, event_ticker, series_ticker, league, kind, espn_event_id,
+    let written = sqlx::query!(
+        r#"insert into game_links as l (ticker, event_ticker, series_ticker, league, kind, espn_event_id,
                                      yes_side, yes_team_code, yes_team_id, line, status, reason,
                                      evidence, checks, flagged, event_date, knowable_at, verified_at,
                                      matcher_version)
@@ -74,39 +77,39 @@ pub async fn upsert_links(
                  excluded.yes_team_id, excluded.line, excluded.status, excluded.reason,
                  excluded.evidence, excluded.checks, excluded.flagged, excluded.event_date,
                  excluded.knowable_at, excluded.verified_at, excluded.matcher_version)
-         returning l.ticker, (xmax = 0) as inserted, l.flagged",
+         returning l.ticker, (xmax = 0) as "inserted!", l.flagged"#,
+        &tickers as &[Option<String>],
+        &events as &[Option<String>],
+        &series as &[Option<String>],
+        &leagues as &[Option<String>],
+        &kinds as &[Option<String>],
+        &games as &[Option<String>],
+        &sides as &[Option<String>],
+        &codes as &[Option<String>],
+        &team_ids as &[Option<String>],
+        &lines as &[Option<Decimal>],
+        &statuses as &[Option<String>],
+        &reasons as &[Option<String>],
+        &evidence as &[Option<String>],
+        &checks as &[Option<String>],
+        &flagged,
+        &dates as &[Option<NaiveDate>],
+        &knowable,
+        &verified as &[Option<DateTime<Utc>>],
+        MATCHER_VERSION,
     )
-    .bind(&tickers)
-    .bind(&events)
-    .bind(&series)
-    .bind(&leagues)
-    .bind(&kinds)
-    .bind(&games)
-    .bind(&sides)
-    .bind(&codes)
-    .bind(&team_ids)
-    .bind(&lines)
-    .bind(&statuses)
-    .bind(&reasons)
-    .bind(&evidence)
-    .bind(&checks)
-    .bind(&flagged)
-    .bind(&dates)
-    .bind(&knowable)
-    .bind(&verified)
-    .bind(MATCHER_VERSION)
     .fetch_all(conn)
     .await?;
     let mut out = Written::default();
     let mut newly_flagged = Vec::new();
     for row in written {
-        if row.try_get::<bool, _>("inserted")? {
+        if row.inserted {
             out.inserted += 1;
         } else {
             out.updated += 1;
         }
-        if row.try_get::<bool, _>("flagged")? {
-            newly_flagged.push(row.try_get("ticker")?);
+        if row.flagged {
+            newly_flagged.push(row.ticker);
         }
     }
     Ok((out, newly_flagged))
@@ -131,7 +134,7 @@ pub async fn insert_learned(
     let teams: Vec<&str> = unique.iter().map(|l| l.espn_team_id.as_str()).collect();
     let evidence: Vec<String> = unique.iter().map(|l| l.evidence.to_string()).collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into team_aliases (provider, league, code, espn_team_id, source, note, evidence)
          select b.provider, b.league, b.code, b.team, 'learned',
                 case b.provider when 'kalshi' then 'ESPN abbreviation, unique in the league'
@@ -142,12 +145,12 @@ pub async fn insert_learned(
           where not exists (select 1 from team_aliases a
                              where a.provider = b.provider and a.league = b.league and a.code = b.code)
          on conflict do nothing",
+        &providers as &[&str],
+        &leagues as &[&str],
+        &codes as &[&str],
+        &teams as &[&str],
+        &evidence,
     )
-    .bind(&providers)
-    .bind(&leagues)
-    .bind(&codes)
-    .bind(&teams)
-    .bind(&evidence)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
