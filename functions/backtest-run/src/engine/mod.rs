@@ -1,6 +1,6 @@
-//! One backtest's engine: the replay feeds it snapshots and settlements in time order; it asks
-//! the strategy for orders, matches them against the book it was shown (`matching`), keeps the
-//! books (`book`) and tracks performance (`performance`).
+//! One backtest's engine: the replay feeds it snapshots, game changes and settlements in time
+//! order; it asks the strategy for orders, matches them against the book it was shown
+//! (`matching`), keeps the books (`book`) and tracks performance (`performance`).
 
 mod book;
 mod matching;
@@ -9,12 +9,15 @@ mod records;
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use crate::fees::Liquidity;
-use crate::strategy::{Order, Snapshot, Strategy, View};
+use crate::game::{GameEvent, GameView};
+use crate::strategy::{Order, Snapshot, Strategy, Trigger, View};
 
 use book::{Book, Terms};
 use matching::Arrival;
@@ -28,6 +31,9 @@ pub struct Engine {
     book: Book,
     /// Limit orders waiting in the book, at most one per market.
     resting: FxHashMap<u32, Order>,
+    /// Each game's latest state seen so far, by game index.
+    games: Vec<Option<Arc<GameEvent>>>,
+    max_quote_age: Duration,
     pub refusals: Refusals,
     pub performance: Performance,
 }
@@ -35,7 +41,12 @@ pub struct Engine {
 impl Engine {
     pub fn new(strategy: Box<dyn Strategy>, settings: Settings) -> Self {
         let cash = settings.starting_cash;
+        let max_quote_age = Duration::seconds(
+            i64::try_from(settings.max_quote_age_seconds).unwrap_or(i64::MAX / 1000),
+        );
         Self {
+            games: Vec::new(),
+            max_quote_age,
             strategy,
             settings,
             book: Book::new(cash),
@@ -73,6 +84,96 @@ impl Engine {
         match item {
             Item::Snapshot(snapshot) => self.on_snapshot(snapshot, markets),
             Item::Settle(market, at) => self.settle(*market, *at, markets),
+            Item::Game(event) => self.on_game(event, markets),
+        }
+    }
+
+    /// Records a game's state without calling the strategy: the state a game was in when the
+    /// window opened (observed before it).
+    pub fn know_game(&mut self, event: &Arc<GameEvent>) {
+        let slot = event.game as usize;
+        if self.games.len() <= slot {
+            self.games.resize(slot + 1, None);
+        }
+        self.games[slot] = Some(Arc::clone(event));
+    }
+
+    /// The game of `meta` as of `now`: a link knowable by then and the game's latest state.
+    fn game_view<'a>(
+        games: &'a [Option<Arc<GameEvent>>],
+        meta: &'a MarketMeta,
+        now: DateTime<Utc>,
+    ) -> Option<GameView<'a>> {
+        let link = meta.link_at(now)?;
+        let event = games.get(link.game as usize)?.as_ref()?;
+        Some(GameView {
+            game: link.game,
+            espn_event_id: &link.espn_event_id,
+            kind: link.kind,
+            yes_side: link.yes_side,
+            line: link.line,
+            state: &event.state,
+        })
+    }
+
+    /// A game changed: every linked market with a quote is shown to the strategy at once, each
+    /// with its last quote as of the state, stamped with the state's instant. Orders fill against
+    /// that quote under the usual rules, unless it is older than the max quote age.
+    fn on_game(&mut self, event: &Arc<GameEvent>, markets: &[MarketMeta]) {
+        self.know_game(event);
+        let now = event.state.observed_at;
+        // (the quote stamped with the state's instant, whether it is fresh, the quote's own time)
+        let mut stamped: Vec<(Snapshot, bool, DateTime<Utc>)> = Vec::new();
+        for quote in &event.quotes {
+            let Some(meta) = markets.get(quote.market as usize) else {
+                continue;
+            };
+            if meta.link_at(now).is_none() {
+                continue;
+            }
+            let fresh = now - quote.at <= self.max_quote_age;
+            let mut snapshot = quote.clone();
+            snapshot.at = now;
+            snapshot.tradable = quote.tradable && fresh && meta.visible_result(now).is_none();
+            stamped.push((snapshot, fresh, quote.at));
+        }
+        if stamped.is_empty() {
+            return;
+        }
+        let orders = {
+            let views: Vec<View<'_>> = stamped
+                .iter()
+                .filter_map(|(snapshot, _, quote_at)| {
+                    let meta = markets.get(snapshot.market as usize)?;
+                    Some(View {
+                        ticker: &meta.ticker,
+                        snapshot,
+                        quote_at: *quote_at,
+                        trigger: Trigger::Game,
+                        position: self.book.position(snapshot.market),
+                        result: meta.visible_result(now),
+                        game: Self::game_view(&self.games, meta, now),
+                        fees: &meta.fees,
+                        fee_model: self.settings.fees,
+                    })
+                })
+                .collect();
+            self.strategy.on_game(&views)
+        };
+        for (i, order) in orders {
+            let Some((snapshot, fresh, _)) = stamped.get(i) else {
+                continue;
+            };
+            let Some(meta) = markets.get(snapshot.market as usize) else {
+                continue;
+            };
+            if snapshot.tradable {
+                self.execute(order, snapshot, meta);
+            } else if !fresh {
+                self.refusals.stale_quote += 1;
+            } else {
+                self.refusals.market_not_open += 1;
+            }
         }
     }
 
@@ -95,8 +196,13 @@ impl Engine {
         let order = self.strategy.on_snapshot(&View {
             ticker: &meta.ticker,
             snapshot,
+            quote_at: snapshot.at,
+            trigger: Trigger::Quote,
             position: self.book.position(snapshot.market),
             result,
+            game: Self::game_view(&self.games, meta, snapshot.at),
+            fees: &meta.fees,
+            fee_model: self.settings.fees,
         });
         if let Some(order) = order {
             if open {
