@@ -123,6 +123,7 @@ fn replay(rows: u64, markets: u64, fees: FeeModel) -> anyhow::Result<serde_json:
             respect_top_of_book_size: true,
             fees,
             max_quote_age_seconds: 3900,
+            limit_fills: Default::default(),
         },
     )];
     engines[0].begin(t0());

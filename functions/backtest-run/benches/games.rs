@@ -81,6 +81,7 @@ pub fn replay(rows: u64, markets: u64, states: u64, fees: FeeModel) -> anyhow::R
             respect_top_of_book_size: true,
             fees,
             max_quote_age_seconds: 3900,
+            limit_fills: Default::default(),
         },
     )];
     engines[0].begin(t0());
@@ -311,6 +312,7 @@ pub async fn read(pool: &PgPool, series: &str) -> anyhow::Result<Value> {
         },
         quotes: backtest_run::event::Sources::Live,
         game_states: backtest_run::event::Sources::Live,
+        trades: false,
     };
     let started = Instant::now();
     let coverage = backtest_run::replay::run(pool, &markets, data, &mut [], || false).await?;

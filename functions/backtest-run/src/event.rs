@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use precog::runner::{BadEvent, Event};
 
+use crate::engine::LimitFills;
 use crate::fees::FeeModel;
 use crate::params::{expand, Params};
 use crate::strategies;
@@ -59,6 +60,11 @@ pub struct BacktestEvent {
     /// minutes): the as-of rule's max age, one collect-kalshi heartbeat plus margin.
     #[serde(default = "default_max_quote_age")]
     pub max_quote_age_seconds: u64,
+    /// What fills a resting limit order: `touch` (default: a later snapshot's opposite touch at
+    /// or through the limit, up to the size shown) or `trades` (a trade Kalshi printed after the
+    /// order rested, at or through the limit, up to the traded count; from `kalshi_trades`).
+    #[serde(default)]
+    pub limit_fills: LimitFills,
 }
 
 /// Live rows, backfilled rows, or both (`source` of `market_snapshots` and `game_states`).

@@ -103,7 +103,7 @@ impl Function for BacktestRun {
     /// side by side; only the very same event waits for itself.
     fn lock_key(event: &BacktestEvent) -> String {
         format!(
-            "{}/{}/{}/{}/{:?}/{:?}/{}/{}/{}",
+            "{}/{}/{}/{}/{:?}/{:?}/{}/{}/{}/{:?}",
             Self::NAME,
             event.strategy,
             Value::Object(event.params.clone()),
@@ -112,7 +112,8 @@ impl Function for BacktestRun {
             event.end,
             event.quotes.as_str(),
             event.game_states.as_str(),
-            event.max_quote_age_seconds
+            event.max_quote_age_seconds,
+            event.limit_fills
         )
     }
 
@@ -142,6 +143,7 @@ pub async fn backtest(
         respect_top_of_book_size: event.respect_top_of_book_size,
         fees: event.fees,
         max_quote_age_seconds: event.max_quote_age_seconds,
+        limit_fills: event.limit_fills,
     };
     let mut engines = Vec::with_capacity(combos.len());
     for combo in &combos {
@@ -163,6 +165,7 @@ pub async fn backtest(
         },
         quotes: event.quotes,
         game_states: event.game_states,
+        trades: event.limit_fills == engine::LimitFills::Trades,
     };
     let coverage = replay::run(pool, &markets, data, &mut engines, out_of_time)
         .await

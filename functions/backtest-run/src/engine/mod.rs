@@ -22,15 +22,18 @@ use crate::strategy::{Order, Snapshot, Strategy, Trigger, View};
 use book::{Book, Terms};
 use matching::Arrival;
 pub use performance::Performance;
-pub use records::{Execution, ExitKind, Fill, Item, MarketMeta, Refusal, Refusals, Settings};
+pub use records::{
+    Execution, ExitKind, Fill, Item, LimitFills, MarketMeta, Refusal, Refusals, Settings,
+    TradePrint,
+};
 
 /// One strategy instance's whole backtest state.
 pub struct Engine {
     strategy: Box<dyn Strategy>,
     settings: Settings,
     book: Book,
-    /// Limit orders waiting in the book, at most one per market.
-    resting: FxHashMap<u32, Order>,
+    /// Limit orders waiting in the book, at most one per market, with when they began to rest.
+    resting: FxHashMap<u32, (Order, DateTime<Utc>)>,
     /// Each game's latest state seen so far, by game index.
     games: Vec<Option<Arc<GameEvent>>>,
     max_quote_age: Duration,
@@ -85,6 +88,7 @@ impl Engine {
             Item::Snapshot(snapshot) => self.on_snapshot(snapshot, markets),
             Item::Settle(market, at) => self.settle(*market, *at, markets),
             Item::Game(event) => self.on_game(event, markets),
+            Item::Trade(print) => self.on_trade(print, markets),
         }
     }
 
@@ -185,9 +189,12 @@ impl Engine {
         let result = meta.visible_result(snapshot.at);
         let open = snapshot.tradable && result.is_none();
         if !self.resting.is_empty() {
-            if let Some(resting) = self.resting.remove(&snapshot.market) {
-                if open {
-                    self.fill_resting(resting, snapshot, meta);
+            if let Some((resting, since)) = self.resting.remove(&snapshot.market) {
+                if open && self.settings.limit_fills == LimitFills::Trades {
+                    // Only a printed trade fills it (`on_trade`), not the touch.
+                    self.resting.insert(snapshot.market, (resting, since));
+                } else if open {
+                    self.fill_resting(resting, since, snapshot, meta);
                 } else {
                     self.refusals.limit_unfilled += 1;
                 }
@@ -222,7 +229,7 @@ impl Engine {
         }
         match matching::arrive(&order, &snapshot.quote) {
             Arrival::Rest => {
-                self.resting.insert(snapshot.market, order);
+                self.resting.insert(snapshot.market, (order, snapshot.at));
             }
             Arrival::Take(price) => {
                 self.fill(order, snapshot, meta, price, Liquidity::Taker);
@@ -233,9 +240,15 @@ impl Engine {
 
     /// A resting limit order meets a new snapshot of its market: it fills at its price when the
     /// opposite touch has traded through it; what the shown size left over keeps resting.
-    fn fill_resting(&mut self, order: Order, snapshot: &Snapshot, meta: &MarketMeta) {
+    fn fill_resting(
+        &mut self,
+        order: Order,
+        since: DateTime<Utc>,
+        snapshot: &Snapshot,
+        meta: &MarketMeta,
+    ) {
         let Some(limit) = matching::resting_fill(&order, &snapshot.quote) else {
-            self.resting.insert(snapshot.market, order);
+            self.resting.insert(snapshot.market, (order, since));
             return;
         };
         let (wanted, rest) = (order.contracts, order.clone());
@@ -243,10 +256,66 @@ impl Engine {
         if filled > Decimal::ZERO && filled < wanted {
             self.resting.insert(
                 snapshot.market,
-                Order {
-                    contracts: wanted - filled,
-                    ..rest
-                },
+                (
+                    Order {
+                        contracts: wanted - filled,
+                        ..rest
+                    },
+                    since,
+                ),
+            );
+        } else if filled < wanted {
+            self.refusals.limit_unfilled += 1;
+        }
+    }
+
+    /// With `limit_fills: trades`, a trade Kalshi printed in a market with a resting limit order:
+    /// if it printed after the order began to rest, at or through its limit, the order fills at
+    /// its limit, as a maker, up to the trade's count; the rest keeps resting.
+    fn on_trade(&mut self, print: &TradePrint, markets: &[MarketMeta]) {
+        if self.settings.limit_fills != LimitFills::Trades {
+            return;
+        }
+        let Some((order, since)) = self.resting.remove(&print.market) else {
+            return;
+        };
+        let limit = matching::printed_through(&order, print.yes_price, print.no_price);
+        let (Some(limit), Some(meta), Some(quote)) = (
+            limit.filter(|_| print.at > since),
+            markets.get(print.market as usize),
+            print.quote.as_ref(),
+        ) else {
+            self.resting.insert(print.market, (order, since));
+            return;
+        };
+        // The trade's count bounds the fill, not the sizes shown in the last snapshot.
+        let mut snapshot = quote.clone();
+        snapshot.at = print.at;
+        snapshot.quote.yes_bid_size = None;
+        snapshot.quote.yes_ask_size = None;
+        let wanted = order.contracts;
+        let take = wanted.min(print.count);
+        let rest = order.clone();
+        let filled = self.fill(
+            Order {
+                contracts: take,
+                ..order
+            },
+            &snapshot,
+            meta,
+            limit,
+            Liquidity::Maker,
+        );
+        if filled > Decimal::ZERO && filled < wanted {
+            self.resting.insert(
+                print.market,
+                (
+                    Order {
+                        contracts: wanted - filled,
+                        ..rest
+                    },
+                    since,
+                ),
             );
         } else if filled < wanted {
             self.refusals.limit_unfilled += 1;

@@ -59,6 +59,31 @@ pub enum Item {
     Settle(u32, DateTime<Utc>),
     /// A game's state changed (shared by every engine of a sweep).
     Game(Arc<GameEvent>),
+    /// A trade Kalshi printed (only with `limit_fills: trades`).
+    Trade(Box<TradePrint>),
+}
+
+/// One `kalshi_trades` row, as fill evidence for resting limit orders.
+#[derive(Debug, Clone)]
+pub struct TradePrint {
+    pub market: u32,
+    pub at: DateTime<Utc>,
+    pub yes_price: Decimal,
+    pub no_price: Decimal,
+    pub count: Decimal,
+    /// The market's last snapshot as of the trade (marks, ids, whether it was open).
+    pub quote: Option<Snapshot>,
+}
+
+/// What fills a resting limit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitFills {
+    /// A later snapshot whose opposite touch is at or through the limit, up to the size shown.
+    #[default]
+    Touch,
+    /// A trade Kalshi printed after the order rested, at or through the limit, up to its count.
+    Trades,
 }
 
 impl Item {
@@ -67,6 +92,7 @@ impl Item {
             Self::Snapshot(s) => s.at,
             Self::Settle(_, at) => *at,
             Self::Game(event) => event.state.observed_at,
+            Self::Trade(print) => print.at,
         }
     }
 }
@@ -81,6 +107,8 @@ pub struct Settings {
     pub fees: FeeModel,
     /// A quote older than this at the instant of a game trigger is not tradable.
     pub max_quote_age_seconds: u64,
+    /// What fills resting limit orders.
+    pub limit_fills: LimitFills,
 }
 
 /// One fill, stored as a `trades` row.

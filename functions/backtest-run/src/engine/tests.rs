@@ -109,6 +109,7 @@ fn run(
         respect_top_of_book_size: true,
         fees,
         max_quote_age_seconds: 3900,
+        limit_fills: Default::default(),
     };
     let mut engine = Engine::new(Box::new(Script(orders.into_iter().collect())), settings);
     engine.begin(t0());
@@ -446,6 +447,7 @@ fn watch(
             respect_top_of_book_size: true,
             fees: FeeModel::Series,
             max_quote_age_seconds,
+            limit_fills: Default::default(),
         },
     );
     engine.begin(t0());
@@ -525,4 +527,81 @@ fn a_link_is_invisible_before_it_is_knowable() {
         "no game call before knowable_at; the state shows from then on"
     );
     assert!(engine.fills().is_empty());
+}
+
+// ---- Printed trades as fill evidence --------------------------------------------------------
+
+fn print(at: DateTime<Utc>, yes: &str, count: &str, quote: &Item) -> Item {
+    let Item::Snapshot(s) = quote else {
+        unreachable!("a snapshot item")
+    };
+    Item::Trade(Box::new(TradePrint {
+        market: 0,
+        at,
+        yes_price: d(yes),
+        no_price: Decimal::ONE - d(yes),
+        count: d(count),
+        quote: Some(s.clone()),
+    }))
+}
+
+#[test]
+fn with_trade_evidence_a_resting_limit_fills_only_on_prints_after_it_rested_up_to_their_count() {
+    let markets = market("quadratic", None);
+    let posted = snap(1, t0(), quote("0.40", "0.44", Some("100")));
+    let items = [
+        posted.clone(),
+        // Printed at the instant the order was posted: not after it rested.
+        print(t0(), "0.39", "100", &posted),
+        // Above the limit: no.
+        print(mins(5), "0.41", "100", &posted),
+        // At the limit: 20 of 50.
+        print(mins(10), "0.40", "20", &posted),
+        // The touch trades through with 100 shown: ignored under this rule.
+        snap(2, mins(12), quote("0.36", "0.39", Some("100"))),
+        // Through the limit: 10 more, at the limit.
+        print(mins(15), "0.38", "10", &posted),
+    ];
+    let orders = vec![(1, limit_buy("50", "0.40"))];
+    let settings = |limit_fills| Settings {
+        starting_cash: d("1000"),
+        respect_top_of_book_size: true,
+        fees: FeeModel::Series,
+        max_quote_age_seconds: 3900,
+        limit_fills,
+    };
+    let go = |limit_fills| {
+        let mut engine = Engine::new(
+            Box::new(Script(orders.clone().into_iter().collect())),
+            settings(limit_fills),
+        );
+        engine.begin(t0());
+        items.iter().for_each(|item| engine.step(item, &markets));
+        engine.finish(mins(30));
+        engine
+    };
+    let engine = go(LimitFills::Trades);
+    let fills: Vec<(Decimal, Decimal, DateTime<Utc>, Liquidity)> = engine
+        .fills()
+        .iter()
+        .map(|f| (f.price, f.contracts, f.at, f.liquidity))
+        .collect();
+    assert_eq!(
+        fills,
+        vec![
+            (d("0.40"), d("20"), mins(10), Liquidity::Maker),
+            (d("0.40"), d("10"), mins(15), Liquidity::Maker),
+        ]
+    );
+    assert_eq!(
+        engine.refusals.limit_unfilled, 1,
+        "20 still resting at the end"
+    );
+    // The touch rule fills all 50 at +12m from the 100 shown.
+    let touch = go(LimitFills::Touch);
+    assert_eq!(touch.fills().len(), 1);
+    assert_eq!(
+        (touch.fills()[0].contracts, touch.fills()[0].at),
+        (d("50"), mins(12))
+    );
 }

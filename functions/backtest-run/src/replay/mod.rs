@@ -3,9 +3,10 @@
 //! merged into one and interleaved with settlements, fed in chunks to every engine (a sweep's
 //! engines in parallel threads). Never the whole history in memory: one chunk at a time.
 //!
-//! At one instant, settlements come first, then game states, then snapshots: a snapshot sees a
-//! state observed at the same instant ("as of" includes an equal timestamp), and a state is
-//! shown each linked market's last snapshot stored before it.
+//! At one instant, settlements come first, then game states, then snapshots, then printed trades:
+//! a snapshot sees a state observed at the same instant ("as of" includes an equal timestamp), a
+//! state is shown each linked market's last snapshot stored before it, and a trade (read only
+//! with `limit_fills: trades`) is checked against orders that rested before it.
 
 pub mod read;
 
@@ -18,7 +19,7 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 
-use crate::engine::{Engine, Item, MarketMeta};
+use crate::engine::{Engine, Item, MarketMeta, TradePrint};
 use crate::event::Sources;
 use crate::fees::FeeSchedule;
 use crate::game::{GameEvent, GameLink};
@@ -191,6 +192,8 @@ pub struct Coverage {
     pub game_states: u64,
     /// Of those, backfilled.
     pub backfill_game_states: u64,
+    /// Printed trades read as fill evidence (`limit_fills: trades`).
+    pub trade_prints: u64,
 }
 
 /// Which rows the replay reads.
@@ -199,6 +202,8 @@ pub struct Data {
     pub window: Window,
     pub quotes: Sources,
     pub game_states: Sources,
+    /// Read `kalshi_trades` as fill evidence.
+    pub trades: bool,
 }
 
 /// One side of the merge: a channel of chunks and the chunk being taken from.
@@ -242,8 +247,9 @@ impl<T> Feed<T> {
 struct Merge<'a> {
     markets: &'a [MarketMeta],
     members: Vec<Vec<u32>>,
-    /// The last snapshot of each linked market (None for unlinked ones: never needed).
+    /// The last snapshot of each linked market (of every market when trades are read).
     last: Vec<Option<Snapshot>>,
+    keep_all: bool,
     pending: Peekable<IntoIter<(DateTime<Utc>, u32)>>,
     seen: Vec<bool>,
     coverage: Coverage,
@@ -258,7 +264,7 @@ impl Merge<'_> {
         }
         self.coverage.snapshots += 1;
         self.coverage.backfill_snapshots += u64::from(backfilled);
-        if self.markets.get(m).is_some_and(|meta| meta.game.is_some()) {
+        if self.keep_all || self.markets.get(m).is_some_and(|meta| meta.game.is_some()) {
             self.last[m] = Some(snapshot.clone());
         }
         items.push(Item::Snapshot(snapshot));
@@ -282,6 +288,13 @@ impl Merge<'_> {
             state,
             quotes,
         })));
+    }
+
+    fn trade(&mut self, mut print: TradePrint, items: &mut Vec<Item>) {
+        self.settle_until(print.at, items);
+        self.coverage.trade_prints += 1;
+        print.quote = self.last.get(print.market as usize).cloned().flatten();
+        items.push(Item::Trade(Box::new(print)));
     }
 
     fn settle_until(&mut self, at: DateTime<Utc>, items: &mut Vec<Item>) {
@@ -321,6 +334,17 @@ pub async fn run(
         .enumerate()
         .filter_map(|(i, t)| Some((t.clone(), u32::try_from(i).ok()?)))
         .collect();
+    let mut trades = if data.trades {
+        let statement = read::trade_statement(pool, &tickers, data.window).await?;
+        let (tx, rx) = mpsc::channel(4);
+        let index = index.clone();
+        tokio::spawn(read::stream(pool.clone(), statement, tx, move |f| {
+            read::trade_row(f, &index)
+        }));
+        Feed::new(rx)
+    } else {
+        Feed::closed()
+    };
     let statement = read::snapshot_statement(pool, &tickers, data.window, data.quotes).await?;
     let (tx, rx) = mpsc::channel(4);
     let snapshot_reader = tokio::spawn(read::stream(pool.clone(), statement, tx, move |f| {
@@ -348,6 +372,7 @@ pub async fn run(
     let mut merge = Merge {
         markets,
         last: vec![None; markets.len()],
+        keep_all: data.trades,
         members,
         pending: settlements.into_iter().peekable(),
         seen: vec![false; markets.len()],
@@ -362,6 +387,7 @@ pub async fn run(
             games: game_ids.len(),
             game_states: 0,
             backfill_game_states: 0,
+            trade_prints: 0,
         },
     };
 
@@ -370,20 +396,34 @@ pub async fn run(
     let mut begun = false;
     let mut items: Vec<Item> = Vec::with_capacity(CHUNK + 8);
     loop {
-        // States before snapshots at the same instant.
-        let next_snapshot = snapshots.peek().await?.map(|(s, _)| s.at);
-        let next_state = states.peek().await?.map(|(_, s)| s.observed_at);
-        let take_state = match (next_state, next_snapshot) {
-            (None, None) => break,
-            (Some(g), Some(s)) => g <= s,
-            (g, _) => g.is_some(),
+        // States before snapshots before trades at the same instant.
+        let next = [
+            states.peek().await?.map(|(_, s)| s.observed_at),
+            snapshots.peek().await?.map(|(s, _)| s.at),
+            trades.peek().await?.map(|t| t.at),
+        ];
+        let Some(which) = (0..3)
+            .filter(|&i| next[i].is_some())
+            .min_by_key(|&i| (next[i], i))
+        else {
+            break;
         };
-        if take_state {
-            if let Some(row) = states.rows.next() {
-                merge.state(row, &mut items);
+        match which {
+            0 => {
+                if let Some(row) = states.rows.next() {
+                    merge.state(row, &mut items);
+                }
             }
-        } else if let Some(row) = snapshots.rows.next() {
-            merge.snapshot(row, &mut items);
+            1 => {
+                if let Some(row) = snapshots.rows.next() {
+                    merge.snapshot(row, &mut items);
+                }
+            }
+            _ => {
+                if let Some(print) = trades.rows.next() {
+                    merge.trade(print, &mut items);
+                }
+            }
         }
         if items.len() >= CHUNK {
             if out_of_time() {

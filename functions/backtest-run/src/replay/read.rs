@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use tokio::sync::mpsc;
 
 use crate::copy::{CopyError, Decoder, Fields};
+use crate::engine::TradePrint;
 use crate::event::Sources;
 use crate::game::{GameState, Phase, TeamSide};
 use crate::strategy::{Quote, Snapshot};
@@ -90,6 +91,32 @@ pub async fn state_statement(
         window.start,
         window.end,
         &sources.backfill_flags()
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// The COPY statement for the trades Kalshi printed in the selected markets, oldest first
+/// (`kalshi_trades`, filled by backfill-kalshi): fill evidence for resting limit orders.
+pub async fn trade_statement(
+    pool: &PgPool,
+    tickers: &[String],
+    window: Window,
+) -> sqlx::Result<String> {
+    // language=PostgreSQL
+    sqlx::query_scalar!(
+        r#"select format($q$copy (
+                select t.ticker, t.created_time, t.yes_price, t.no_price, t.count
+                  from kalshi_trades t
+                 where t.ticker = any(%L::text[])
+                   and t.created_time >= coalesce(%L::timestamptz, '-infinity')
+                   and t.created_time < coalesce(%L::timestamptz, 'infinity')
+                 order by t.created_time, t.ticker, t.trade_id
+              ) to stdout (format binary)$q$,
+              $1::text[], $2::timestamptz, $3::timestamptz) as "statement!""#,
+        tickers,
+        window.start,
+        window.end
     )
     .fetch_one(pool)
     .await
@@ -236,6 +263,26 @@ pub fn snapshot_row(
         },
         backfilled,
     )))
+}
+
+/// One row of `trade_statement` (its `quote` is attached by the merge); `None` for a ticker not
+/// selected.
+pub fn trade_row(
+    fields: &mut Fields<'_>,
+    index: &rustc_hash::FxHashMap<String, u32>,
+) -> Result<Option<TradePrint>, CopyError> {
+    let ticker = Fields::required(fields.text()?, "ticker")?;
+    let Some(&market) = index.get(ticker) else {
+        return Ok(None);
+    };
+    Ok(Some(TradePrint {
+        market,
+        at: Fields::required(fields.timestamptz()?, "created_time")?,
+        yes_price: Fields::required(fields.numeric()?, "yes_price")?,
+        no_price: Fields::required(fields.numeric()?, "no_price")?,
+        count: Fields::required(fields.numeric()?, "count")?,
+        quote: None,
+    }))
 }
 
 /// One row of `state_statement`.
