@@ -336,3 +336,26 @@ async fn backfilled_quotes_and_states_are_replayed_only_when_asked_and_the_resul
         ("live".into(), "both".into(), 1, 0, 1)
     );
 }
+
+#[tokio::test]
+async fn the_state_a_game_was_in_when_the_window_opened_is_seen_from_the_first_quote() {
+    let db = test_db().await;
+    let pool = &db.pool;
+    series(pool, SERIES, "quadratic", "1").await;
+    game(pool, "AAA", "BBB", false).await;
+    linked(pool, HOME, "home", "yes", "matched", at(-120)).await;
+    // Observed before the window (which starts at −60m); a later backfilled state is not used.
+    state(pool, at(-90), "0.80", 600, "live").await;
+    state(pool, at(-80), "0.40", 500, "backfill").await;
+    quote(pool, HOME, at(0), "0.58", "0.60", "rest").await;
+    let details = run(pool, edge_event(&[HOME], json!({"min_edge": "0.10"}))).await;
+    assert_eq!(
+        details.coverage.game_states, 0,
+        "no state inside the window"
+    );
+    let rows = executions(pool, details.results[0].id).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(time(&rows[0]["entry_time"]), at(0));
+    assert_eq!(rows[0]["reason"]["trigger"], "quote");
+    assert_eq!(time(&rows[0]["reason"]["state_observed_at"]), at(-90));
+}
