@@ -9,7 +9,11 @@
 //!   server-side once, reused), then a full `backtest()` from the database: stream, replay,
 //!   metrics, storage.
 //!
+//! - `replay --game-states N`, `read`, `e2e-games`, `sweep`: the game-aware phases (games.rs).
+//!
 //! PostgreSQL is `DATABASE_URL` when set, else a local cluster under `--pg-dir`.
+
+mod games;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -37,6 +41,12 @@ struct Cli {
     /// `series` (Kalshi's quadratic taker fee) or `zero` (to compare with tools without it).
     #[arg(long, global = true, default_value = "series")]
     fees: FeeModel,
+    /// `replay`: game states merged in (0: snapshots only, through threshold_hold).
+    #[arg(long, global = true, default_value_t = 0)]
+    game_states: u64,
+    /// `sweep`: games in the stored season.
+    #[arg(long, global = true, default_value_t = 300)]
+    games: i64,
     /// Local cluster directory when DATABASE_URL is not set.
     #[arg(long, global = true, default_value = "/tmp/precog-backtest-bench")]
     pg_dir: PathBuf,
@@ -46,21 +56,25 @@ struct Cli {
 enum Phase {
     Replay,
     E2e,
+    /// The window read alone (COPY + decode + merge) of both stored data sets.
+    Read,
+    E2eGames,
+    Sweep,
 }
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default()
 }
 
 /// The synthetic YES bid of row `i`, in cents: a slow wave per market, 5..=93. The SQL generator
 /// below computes the same value.
-fn bid_cents(i: u64, markets: u64) -> i64 {
+pub(crate) fn bid_cents(i: u64, markets: u64) -> i64 {
     let market = i % markets;
     let step = i / markets;
     5 + ((step / 7 + market * 13) % 89) as i64
 }
 
-fn peak_rss_mib() -> f64 {
+pub(crate) fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -94,6 +108,7 @@ fn replay(rows: u64, markets: u64, fees: FeeModel) -> anyhow::Result<serde_json:
             }),
             notional: Decimal::ONE,
             settle_at: Some(end),
+            game: None,
         })
         .collect();
     let strategy = backtest_run::strategies::build(
@@ -107,6 +122,8 @@ fn replay(rows: u64, markets: u64, fees: FeeModel) -> anyhow::Result<serde_json:
             starting_cash: Decimal::from(1_000_000),
             respect_top_of_book_size: true,
             fees,
+            max_quote_age_seconds: 3900,
+            limit_fills: Default::default(),
         },
     )];
     engines[0].begin(t0());
@@ -159,7 +176,7 @@ fn replay(rows: u64, markets: u64, fees: FeeModel) -> anyhow::Result<serde_json:
     }))
 }
 
-async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
+async fn connect(cli: &Cli) -> anyhow::Result<sqlx::PgPool> {
     let url = match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => url,
         _ => {
@@ -174,10 +191,16 @@ async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
         .connect(&url)
         .await?;
     precog::db::MIGRATOR.run(&pool).await?;
-    let have: i64 =
-        sqlx::query_scalar("select count(*) from market_snapshots where ticker like 'BENCH-%'")
-            .fetch_one(&pool)
-            .await?;
+    Ok(pool)
+}
+
+async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
+    let pool = connect(cli).await?;
+    let have: i64 = sqlx::query_scalar(
+        "select count(*) from market_snapshots where ticker like 'BENCH-%' and source = 'rest'",
+    )
+    .fetch_one(&pool)
+    .await?;
     let loaded = Instant::now();
     if have != cli.rows as i64 {
         eprintln!("loading {} synthetic snapshots (once)…", cli.rows);
@@ -211,7 +234,7 @@ async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
             "insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
                                            no_bid, no_ask, yes_bid_size, yes_ask_size, raw)
              select format('BENCH-%s', lpad((i % $2)::text, 4, '0')),
-                    $3 + make_interval(mins => (i / $2)::int), 'backfill', 'active',
+                    $3 + make_interval(mins => (i / $2)::int), 'rest', 'active',
                     b / 100.0, (b + 2) / 100.0, (98 - b) / 100.0, (100 - b) / 100.0, 100, 100, '{}'
                from (select i, 5 + ((i / $2) / 7 + (i % $2) * 13) % 89 as b
                        from generate_series(0::bigint, $1 - 1) i) g",
@@ -254,8 +277,20 @@ async fn e2e(cli: &Cli) -> anyhow::Result<serde_json::Value> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let report = match cli.phase {
+        Phase::Replay if cli.game_states > 0 => {
+            games::replay(cli.rows, cli.markets, cli.game_states, cli.fees)?
+        }
         Phase::Replay => replay(cli.rows, cli.markets, cli.fees)?,
         Phase::E2e => e2e(&cli).await?,
+        Phase::Read => {
+            let pool = connect(&cli).await?;
+            json!([
+                games::read(&pool, "BENCH").await?,
+                games::read(&pool, "BGAME").await?
+            ])
+        }
+        Phase::E2eGames => games::e2e(&connect(&cli).await?, cli.rows).await?,
+        Phase::Sweep => games::sweep(&connect(&cli).await?, cli.games).await?,
     };
     println!("{report}");
     Ok(())

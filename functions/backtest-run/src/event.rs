@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use precog::runner::{BadEvent, Event};
 
+use crate::engine::LimitFills;
 use crate::fees::FeeModel;
 use crate::params::{expand, Params};
 use crate::strategies;
@@ -47,6 +48,59 @@ pub struct BacktestEvent {
     pub respect_top_of_book_size: bool,
     #[serde(default)]
     pub max_seconds: Option<u64>,
+    /// Which snapshots to replay: `live` (default: what collect-kalshi saw), `backfill` (quotes
+    /// materialised from Kalshi's candles, `source = 'backfill'`) or `both`.
+    #[serde(default)]
+    pub quotes: Sources,
+    /// Which game states strategies may see: `live` (default: what collect-espn saw as it
+    /// happened), `backfill` (reconstructed after the game) or `both`.
+    #[serde(default)]
+    pub game_states: Sources,
+    /// A quote older than this (seconds) at a game change is not tradable. Default 3,900 (65
+    /// minutes): the as-of rule's max age, one collect-kalshi heartbeat plus margin.
+    #[serde(default = "default_max_quote_age")]
+    pub max_quote_age_seconds: u64,
+    /// What fills a resting limit order: `touch` (default: a later snapshot's opposite touch at
+    /// or through the limit, up to the size shown) or `trades` (a trade Kalshi printed after the
+    /// order rested, at or through the limit, up to the traded count; from `kalshi_trades`).
+    #[serde(default)]
+    pub limit_fills: LimitFills,
+}
+
+/// Live rows, backfilled rows, or both (`source` of `market_snapshots` and `game_states`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sources {
+    #[default]
+    Live,
+    Backfill,
+    Both,
+}
+
+impl Sources {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Backfill => "backfill",
+            Self::Both => "both",
+        }
+    }
+
+    /// The values of `source = 'backfill'` to read.
+    pub fn backfill_flags(self) -> Vec<bool> {
+        match self {
+            Self::Live => vec![false],
+            Self::Backfill => vec![true],
+            Self::Both => vec![false, true],
+        }
+    }
+}
+
+/// 65 minutes (see `max_quote_age_seconds`).
+pub const DEFAULT_MAX_QUOTE_AGE_SECONDS: u64 = 3900;
+
+fn default_max_quote_age() -> u64 {
+    DEFAULT_MAX_QUOTE_AGE_SECONDS
 }
 
 fn default_cash() -> Decimal {
@@ -101,6 +155,9 @@ impl Event for BacktestEvent {
         }
         if self.starting_cash <= Decimal::ZERO {
             return Err(BadEvent::new("starting_cash", "must be positive"));
+        }
+        if self.max_quote_age_seconds == 0 {
+            return Err(BadEvent::new("max_quote_age_seconds", "must be at least 1"));
         }
         if self.max_seconds == Some(0) {
             return Err(BadEvent::new("max_seconds", "must be at least 1"));
@@ -158,6 +215,14 @@ mod tests {
             (
                 json!({"strategy": "threshold_hold", "tickers": ["T"], "params": {"side": "yes", "max_entry_price": 0.2}, "speed": 1}),
                 "speed",
+            ),
+            (
+                json!({"strategy": "espn_edge", "tickers": ["T"], "quotes": "candles"}),
+                "quotes",
+            ),
+            (
+                json!({"strategy": "espn_edge", "tickers": ["T"], "max_quote_age_seconds": 0}),
+                "max_quote_age_seconds",
             ),
         ];
         for (payload, field) in cases {

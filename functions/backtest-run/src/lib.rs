@@ -2,12 +2,16 @@
 //! parameters) with Kalshi's fees and settlement, and stores each backtest as data.
 #![forbid(unsafe_code)]
 
+/// PostgreSQL's binary COPY format, decoded.
+pub mod copy;
 /// Cash, positions, fills and executions of one backtest.
 pub mod engine;
 /// The event a person or schedule sends.
 pub mod event;
 /// Kalshi's trading fee.
 pub mod fees;
+/// The game a market is about, as of an instant.
+pub mod game;
 /// Metrics and their conventions.
 pub mod metrics;
 /// Strategy parameters and sweeps.
@@ -80,6 +84,9 @@ pub struct Details {
     pub strategy: String,
     pub version: &'static str,
     pub combinations: usize,
+    /// Which snapshots and game states were replayed (`live`, `backfill`, `both`).
+    pub quotes: event::Sources,
+    pub game_states: event::Sources,
     #[serde(flatten)]
     pub coverage: replay::Coverage,
     pub results: Vec<Ranked>,
@@ -96,13 +103,17 @@ impl Function for BacktestRun {
     /// side by side; only the very same event waits for itself.
     fn lock_key(event: &BacktestEvent) -> String {
         format!(
-            "{}/{}/{}/{}/{:?}/{:?}",
+            "{}/{}/{}/{}/{:?}/{:?}/{}/{}/{}/{:?}",
             Self::NAME,
             event.strategy,
             Value::Object(event.params.clone()),
             event.selection(),
             event.start,
-            event.end
+            event.end,
+            event.quotes.as_str(),
+            event.game_states.as_str(),
+            event.max_quote_age_seconds,
+            event.limit_fills
         )
     }
 
@@ -131,6 +142,8 @@ pub async fn backtest(
         starting_cash: event.starting_cash,
         respect_top_of_book_size: event.respect_top_of_book_size,
         fees: event.fees,
+        max_quote_age_seconds: event.max_quote_age_seconds,
+        limit_fills: event.limit_fills,
     };
     let mut engines = Vec::with_capacity(combos.len());
     for combo in &combos {
@@ -145,16 +158,18 @@ pub async fn backtest(
     let markets = replay::load_markets(pool, &selection)
         .await
         .context("loading the selected markets")?;
-    let coverage = replay::run(
-        pool,
-        &markets,
-        event.start,
-        event.end,
-        &mut engines,
-        out_of_time,
-    )
-    .await
-    .context("replaying snapshots")?;
+    let data = replay::Data {
+        window: replay::read::Window {
+            start: event.start,
+            end: event.end,
+        },
+        quotes: event.quotes,
+        game_states: event.game_states,
+        trades: event.limit_fills == engine::LimitFills::Trades,
+    };
+    let coverage = replay::run(pool, &markets, data, &mut engines, out_of_time)
+        .await
+        .context("replaying snapshots and game states")?;
 
     let mut scored: Vec<(usize, metrics::Metrics)> = engines
         .iter()
@@ -179,7 +194,9 @@ pub async fn backtest(
             start: event.start,
             end: event.end,
             rank: rank0 + 1,
-            snapshots: coverage.snapshots,
+            coverage: &coverage,
+            quotes: event.quotes,
+            game_states: event.game_states,
         };
         store::save(pool, &header, &engines[*i], m, &markets)
             .await
@@ -213,6 +230,8 @@ pub async fn backtest(
         strategy: event.strategy.clone(),
         version: VERSION,
         combinations: combos.len(),
+        quotes: event.quotes,
+        game_states: event.game_states,
         coverage,
         results,
         plot: plotted,

@@ -58,6 +58,27 @@ impl Params {
         Ok(value)
     }
 
+    /// A decimal in `[low, high]`, or `None` when not given (a rule that is off unless asked).
+    pub fn optional_decimal_in(
+        &mut self,
+        name: &str,
+        low: Decimal,
+        high: Decimal,
+    ) -> Result<Option<Decimal>, BadEvent> {
+        if !self.values.contains_key(name) {
+            return Ok(None);
+        }
+        self.decimal_in(name, None, low, high).map(Some)
+    }
+
+    /// A positive whole number, or `None` when not given.
+    pub fn optional_positive_integer(&mut self, name: &str) -> Result<Option<u64>, BadEvent> {
+        if !self.values.contains_key(name) {
+            return Ok(None);
+        }
+        self.positive_integer(name, None).map(Some)
+    }
+
     /// A positive whole number.
     pub fn positive_integer(&mut self, name: &str, default: Option<u64>) -> Result<u64, BadEvent> {
         match self.take(name) {

@@ -8,8 +8,10 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::engine::{Engine, Execution, Fill, MarketMeta};
+use crate::event::Sources;
 use crate::fees::Liquidity;
 use crate::metrics::Metrics;
+use crate::replay::Coverage;
 use crate::strategy::Action;
 
 /// The most points an equity curve keeps (evenly thinned beyond that; first and last kept).
@@ -28,7 +30,9 @@ pub struct Header<'a> {
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
     pub rank: usize,
-    pub snapshots: u64,
+    pub coverage: &'a Coverage,
+    pub quotes: Sources,
+    pub game_states: Sources,
 }
 
 /// The curve as stored and plotted: equity and drawdown from the running peak.
@@ -61,15 +65,19 @@ pub async fn save(
     let metrics_json = serde_json::to_value(metrics).unwrap_or(Value::Null);
     let refusals = serde_json::to_value(&engine.refusals).unwrap_or(Value::Null);
     let settings = serde_json::to_value(engine.settings()).unwrap_or(Value::Null);
+    let coverage = serde_json::to_value(header.coverage).unwrap_or(Value::Null);
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let mut tx = pool.begin().await?;
     // language=PostgreSQL
     sqlx::query!(
         "insert into backtest_results
             (id, run_id, strategy, version, params, selection, settings, window_start, window_end,
              starting_cash, net_pnl, gross_pnl, fees_paid, num_trades, sharpe, max_drawdown,
-             win_rate, metrics, equity_curve, sweep_rank, snapshots_replayed)
+             win_rate, metrics, equity_curve, sweep_rank, snapshots_replayed, quotes, game_states,
+             backfill_snapshots, game_states_replayed, backfill_game_states)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18 || jsonb_build_object('orders_refused', $19::jsonb), $20, $21, $22)",
+                 $18 || jsonb_build_object('orders_refused', $19::jsonb, 'coverage', $28::jsonb),
+                 $20, $21, $22, $23, $24, $25, $26, $27)",
         header.id,
         header.run_id,
         header.strategy,
@@ -91,7 +99,13 @@ pub async fn save(
         refusals,
         Value::Array(curve),
         i32::try_from(header.rank).unwrap_or(i32::MAX),
-        i64::try_from(header.snapshots).unwrap_or(i64::MAX)
+        count(header.coverage.snapshots),
+        header.quotes.as_str(),
+        header.game_states.as_str(),
+        count(header.coverage.backfill_snapshots),
+        count(header.coverage.game_states),
+        count(header.coverage.backfill_game_states),
+        coverage
     )
     .execute(&mut *tx)
     .await?;

@@ -5,10 +5,17 @@
 //! we had seen it determined. It answers with at most one order; the engine fills it at the
 //! touch (buy at the ask, sell at the bid), bounded by top-of-book size and cash, and charges the
 //! series' fee. Positions still open when a market settles are paid by the engine.
+//!
+//! A market linked to an ESPN game also shows the game's state as of the instant (`View::game`),
+//! and a strategy that implements `on_game` is called when the game changes, not only when the
+//! quote does.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
+
+use crate::fees::{FeeModel, FeeSchedule, Liquidity};
+use crate::game::GameView;
 
 /// Which contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,14 +121,44 @@ pub struct PositionView {
     pub opened_at: DateTime<Utc>,
 }
 
+/// What called the strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// A new stored snapshot of this market.
+    Quote,
+    /// A change of the linked game's state; the quote is the market's last one as of then.
+    Game,
+}
+
 /// Everything a strategy may know at one instant about one market.
 #[derive(Debug)]
 pub struct View<'a> {
     pub ticker: &'a str,
+    /// The quote as of the instant. `snapshot.at` is the instant itself (for a game trigger, the
+    /// state's `observed_at`, which is what an order placed now is stamped with); the quote's
+    /// own time is `quote_at`. `snapshot.tradable` is false when the market is not open or the
+    /// quote is older than the backtest's `max_quote_age_seconds`.
     pub snapshot: &'a Snapshot,
+    pub quote_at: DateTime<Utc>,
+    pub trigger: Trigger,
     pub position: Option<&'a PositionView>,
     /// `Some("yes"|"no"|…)` only after the instant we first saw the market determined.
     pub result: Option<&'a str>,
+    /// The linked game as of the instant: `None` without a matched/verified link knowable by
+    /// then, or before the game's first state.
+    pub game: Option<GameView<'a>>,
+    /// The fee terms an order here would pay.
+    pub fees: &'a FeeSchedule,
+    pub fee_model: FeeModel,
+}
+
+impl View<'_> {
+    /// The taker fee of `contracts` at `price` in this market (zero under `fees: "zero"`).
+    pub fn taker_fee(&self, price: Decimal, contracts: Decimal) -> Decimal {
+        self.fee_model
+            .fee(self.fees, price, contracts, Liquidity::Taker)
+    }
 }
 
 /// How an order meets the book.
@@ -157,4 +194,13 @@ pub trait Strategy: Send + Sync {
     /// Called for every snapshot of every selected market, in time order. An order replaces a
     /// limit order still resting in that market.
     fn on_snapshot(&mut self, view: &View<'_>) -> Option<Order>;
+
+    /// Called when a game's state changes, once with the views of all its linked markets that
+    /// have a quote (each as of the state): a strategy can compare them and trade any of them.
+    /// Answers (index into `views`, order) pairs. By default a strategy does not look at games
+    /// and is not called.
+    fn on_game(&mut self, views: &[View<'_>]) -> Vec<(usize, Order)> {
+        let _ = views;
+        Vec::new()
+    }
 }

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::strategy::{Action, Order, OrderType, Quote};
+use crate::strategy::{Action, Order, OrderType, Quote, Side};
 
 /// What a newly arrived order does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,4 +49,21 @@ pub fn resting_fill(order: &Order, quote: &Quote) -> Option<Decimal> {
         OrderType::Limit(limit) if reaches(order.action, touch(order, quote), limit) => Some(limit),
         _ => None,
     }
+}
+
+/// The price a resting order fills at on a printed trade (its limit), when the trade printed at
+/// or through it: a buy needs its side's price at or below the limit, a sell at or above.
+pub fn printed_through(order: &Order, yes_price: Decimal, no_price: Decimal) -> Option<Decimal> {
+    let OrderType::Limit(limit) = order.order_type else {
+        return None;
+    };
+    let price = match order.side {
+        Side::Yes => yes_price,
+        Side::No => no_price,
+    };
+    let through = match order.action {
+        Action::Buy => price <= limit,
+        Action::Sell => price >= limit,
+    };
+    through.then_some(limit)
 }

@@ -1,12 +1,15 @@
 //! What the engine is given (markets, replay items, settings) and what it leaves behind (fills,
 //! executions, refusals).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::fees::{FeeModel, FeeSchedule, Liquidity};
+use crate::game::{GameEvent, GameLink};
 use crate::strategy::{Action, Side, Snapshot};
 
 /// What the replay knows about a market before it starts (one row of `markets` and its fees).
@@ -22,6 +25,8 @@ pub struct MarketMeta {
     pub notional: Decimal,
     /// When open positions are paid: the settlement time, never before determination.
     pub settle_at: Option<DateTime<Utc>>,
+    /// The game it is about, when a matched or verified link exists (usable from `knowable_at`).
+    pub game: Option<GameLink>,
 }
 
 impl MarketMeta {
@@ -30,6 +35,11 @@ impl MarketMeta {
             Some(at) if at <= now => self.result.as_deref(),
             _ => None,
         }
+    }
+
+    /// The link, if it could be known at `now`.
+    pub(crate) fn link_at(&self, now: DateTime<Utc>) -> Option<&GameLink> {
+        self.game.as_ref().filter(|link| link.knowable_at <= now)
     }
 
     pub(crate) fn payout(&self, side: Side) -> Option<Decimal> {
@@ -47,6 +57,33 @@ pub enum Item {
     Snapshot(Snapshot),
     /// Market `0` settles at `1`: open positions there are paid.
     Settle(u32, DateTime<Utc>),
+    /// A game's state changed (shared by every engine of a sweep).
+    Game(Arc<GameEvent>),
+    /// A trade Kalshi printed (only with `limit_fills: trades`).
+    Trade(Box<TradePrint>),
+}
+
+/// One `kalshi_trades` row, as fill evidence for resting limit orders.
+#[derive(Debug, Clone)]
+pub struct TradePrint {
+    pub market: u32,
+    pub at: DateTime<Utc>,
+    pub yes_price: Decimal,
+    pub no_price: Decimal,
+    pub count: Decimal,
+    /// The market's last snapshot as of the trade (marks, ids, whether it was open).
+    pub quote: Option<Snapshot>,
+}
+
+/// What fills a resting limit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitFills {
+    /// A later snapshot whose opposite touch is at or through the limit, up to the size shown.
+    #[default]
+    Touch,
+    /// A trade Kalshi printed after the order rested, at or through the limit, up to its count.
+    Trades,
 }
 
 impl Item {
@@ -54,6 +91,8 @@ impl Item {
         match self {
             Self::Snapshot(s) => s.at,
             Self::Settle(_, at) => *at,
+            Self::Game(event) => event.state.observed_at,
+            Self::Trade(print) => print.at,
         }
     }
 }
@@ -66,6 +105,10 @@ pub struct Settings {
     pub respect_top_of_book_size: bool,
     /// Each series' fee terms, or none.
     pub fees: FeeModel,
+    /// A quote older than this at the instant of a game trigger is not tradable.
+    pub max_quote_age_seconds: u64,
+    /// What fills resting limit orders.
+    pub limit_fills: LimitFills,
 }
 
 /// One fill, stored as a `trades` row.
@@ -142,6 +185,8 @@ pub enum Refusal {
 pub struct Refusals {
     pub market_not_open: u64,
     pub no_quote: u64,
+    /// Orders placed on a game change whose market's last quote was older than the max age.
+    pub stale_quote: u64,
     pub no_size: u64,
     pub insufficient_cash: u64,
     pub opposite_position: u64,

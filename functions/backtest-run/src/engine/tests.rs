@@ -91,6 +91,7 @@ fn market(fee_type: &str, settle_at: Option<DateTime<Utc>>) -> Vec<MarketMeta> {
         yes_payout: settle_at.map(|_| Decimal::ONE),
         notional: Decimal::ONE,
         settle_at,
+        game: None,
     }]
 }
 
@@ -107,6 +108,8 @@ fn run(
         starting_cash: d(cash),
         respect_top_of_book_size: true,
         fees,
+        max_quote_age_seconds: 3900,
+        limit_fills: Default::default(),
     };
     let mut engine = Engine::new(Box::new(Script(orders.into_iter().collect())), settings);
     engine.begin(t0());
@@ -331,4 +334,274 @@ fn matching_takes_crossing_orders_and_rests_the_rest() {
         Some(d("0.49"))
     );
     assert_eq!(matching::resting_fill(&limit_sell, &book), None);
+}
+
+// ---- Game changes -------------------------------------------------------------------------
+
+/// Records every call (trigger, instant, quote time, home probability seen) and buys one YES on
+/// the first game change it is shown with a tradable quote.
+struct Watcher {
+    calls: std::sync::Arc<std::sync::Mutex<Vec<Call>>>,
+    bought: bool,
+}
+
+type Call = (
+    crate::strategy::Trigger,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<Decimal>,
+);
+
+impl Watcher {
+    fn record(&self, view: &View<'_>) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push((
+                view.trigger,
+                view.snapshot.at,
+                view.quote_at,
+                view.game.and_then(|g| g.state.home_win_probability),
+            ));
+        }
+    }
+}
+
+impl Strategy for Watcher {
+    fn on_snapshot(&mut self, view: &View<'_>) -> Option<Order> {
+        self.record(view);
+        None
+    }
+
+    fn on_game(&mut self, views: &[View<'_>]) -> Vec<(usize, Order)> {
+        views.iter().for_each(|v| self.record(v));
+        if self.bought {
+            return Vec::new();
+        }
+        self.bought = true;
+        vec![(0, buy("1"))]
+    }
+}
+
+fn linked_market(knowable_at: DateTime<Utc>) -> Vec<MarketMeta> {
+    let mut markets = market("quadratic", None);
+    markets[0].game = Some(crate::game::GameLink {
+        game: 0,
+        espn_event_id: "401".to_owned(),
+        kind: precog::domain::MarketKind::Moneyline,
+        yes_side: Some(precog::domain::YesSide::Home),
+        line: None,
+        knowable_at,
+    });
+    markets
+}
+
+fn game_state(at: DateTime<Utc>, home: &str) -> crate::game::GameState {
+    crate::game::GameState {
+        observed_at: at,
+        phase: crate::game::Phase::In,
+        period: Some(1),
+        clock_seconds: None,
+        display_clock: None,
+        home_score: None,
+        away_score: None,
+        possession: None,
+        down: None,
+        distance: None,
+        home_win_probability: Some(d(home)),
+        away_win_probability: None,
+        backfilled: false,
+    }
+}
+
+/// A game change at `at`, showing the market's last snapshot `quote` (if any).
+fn game_item(at: DateTime<Utc>, home: &str, quote: Option<Snapshot>) -> Item {
+    Item::Game(std::sync::Arc::new(crate::game::GameEvent {
+        game: 0,
+        state: game_state(at, home),
+        quotes: quote.into_iter().collect(),
+    }))
+}
+
+fn snapshot(id: i64, at: DateTime<Utc>, bid: &str, ask: &str) -> Snapshot {
+    Snapshot {
+        id,
+        market: 0,
+        at,
+        tradable: true,
+        quote: quote(bid, ask, None),
+    }
+}
+
+fn watch(
+    markets: &[MarketMeta],
+    items: &[Item],
+    max_quote_age_seconds: u64,
+) -> (Engine, Vec<Call>) {
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut engine = Engine::new(
+        Box::new(Watcher {
+            calls: calls.clone(),
+            bought: false,
+        }),
+        Settings {
+            starting_cash: d("100"),
+            respect_top_of_book_size: true,
+            fees: FeeModel::Series,
+            max_quote_age_seconds,
+            limit_fills: Default::default(),
+        },
+    );
+    engine.begin(t0());
+    for item in items {
+        engine.step(item, markets);
+    }
+    engine.finish(mins(60));
+    let seen = calls.lock().map(|c| c.clone()).unwrap_or_default();
+    (engine, seen)
+}
+
+#[test]
+fn a_game_change_trades_against_the_last_quote_stamped_with_the_state_instant() {
+    use crate::strategy::Trigger;
+    let markets = linked_market(t0() - Duration::hours(1));
+    let q = snapshot(7, t0(), "0.58", "0.60");
+    let later = t0() + Duration::seconds(1);
+    let items = [
+        Item::Snapshot(q.clone()),
+        game_item(later, "0.80", Some(q)),
+        Item::Snapshot(snapshot(8, mins(2), "0.70", "0.72")),
+    ];
+    let (engine, calls) = watch(&markets, &items, 3900);
+    assert_eq!(
+        calls,
+        vec![
+            (Trigger::Quote, t0(), t0(), None),
+            (Trigger::Game, later, t0(), Some(d("0.80"))),
+            (Trigger::Quote, mins(2), mins(2), Some(d("0.80"))),
+        ],
+        "a state one second after a quote is not visible at that quote"
+    );
+    let fill = &engine.fills()[0];
+    // 1 at the 0.60 ask, fee ⌈0.07 × 0.6 × 0.4⌉ = 0.02, stamped at the state's instant.
+    assert_eq!(
+        (fill.price, fill.fee, fill.at),
+        (d("0.60"), d("0.02"), later)
+    );
+    assert_eq!(
+        engine.executions()[0].entry_snapshot_id,
+        7,
+        "the quote it filled against"
+    );
+}
+
+#[test]
+fn a_quote_older_than_the_max_age_is_not_tradable_on_a_game_change() {
+    let markets = linked_market(t0() - Duration::hours(1));
+    let q = snapshot(1, t0(), "0.58", "0.60");
+    let items = [
+        Item::Snapshot(q.clone()),
+        game_item(t0() + Duration::seconds(61), "0.80", Some(q)),
+    ];
+    let (engine, calls) = watch(&markets, &items, 60);
+    assert_eq!(calls.len(), 2, "still shown, as not tradable");
+    assert!(engine.fills().is_empty());
+    assert_eq!(engine.refusals.stale_quote, 1);
+    let (engine, _) = watch(&markets, &items, 61);
+    assert_eq!(engine.fills().len(), 1, "61 s old is within 61 s");
+}
+
+#[test]
+fn a_link_is_invisible_before_it_is_knowable() {
+    let markets = linked_market(mins(10));
+    let q = snapshot(1, t0(), "0.58", "0.60");
+    let items = [
+        Item::Snapshot(q.clone()),
+        game_item(mins(5), "0.80", Some(q)),
+        Item::Snapshot(snapshot(2, mins(9), "0.58", "0.60")),
+        Item::Snapshot(snapshot(3, mins(10), "0.58", "0.60")),
+    ];
+    let (engine, calls) = watch(&markets, &items, 3900);
+    let games: Vec<Option<Decimal>> = calls.iter().map(|c| c.3).collect();
+    assert_eq!(
+        games,
+        vec![None, None, Some(d("0.80"))],
+        "no game call before knowable_at; the state shows from then on"
+    );
+    assert!(engine.fills().is_empty());
+}
+
+// ---- Printed trades as fill evidence --------------------------------------------------------
+
+fn print(at: DateTime<Utc>, yes: &str, count: &str, quote: &Item) -> Item {
+    let Item::Snapshot(s) = quote else {
+        unreachable!("a snapshot item")
+    };
+    Item::Trade(Box::new(TradePrint {
+        market: 0,
+        at,
+        yes_price: d(yes),
+        no_price: Decimal::ONE - d(yes),
+        count: d(count),
+        quote: Some(s.clone()),
+    }))
+}
+
+#[test]
+fn with_trade_evidence_a_resting_limit_fills_only_on_prints_after_it_rested_up_to_their_count() {
+    let markets = market("quadratic", None);
+    let posted = snap(1, t0(), quote("0.40", "0.44", Some("100")));
+    let items = [
+        posted.clone(),
+        // Printed at the instant the order was posted: not after it rested.
+        print(t0(), "0.39", "100", &posted),
+        // Above the limit: no.
+        print(mins(5), "0.41", "100", &posted),
+        // At the limit: 20 of 50.
+        print(mins(10), "0.40", "20", &posted),
+        // The touch trades through with 100 shown: ignored under this rule.
+        snap(2, mins(12), quote("0.36", "0.39", Some("100"))),
+        // Through the limit: 10 more, at the limit.
+        print(mins(15), "0.38", "10", &posted),
+    ];
+    let orders = vec![(1, limit_buy("50", "0.40"))];
+    let settings = |limit_fills| Settings {
+        starting_cash: d("1000"),
+        respect_top_of_book_size: true,
+        fees: FeeModel::Series,
+        max_quote_age_seconds: 3900,
+        limit_fills,
+    };
+    let go = |limit_fills| {
+        let mut engine = Engine::new(
+            Box::new(Script(orders.clone().into_iter().collect())),
+            settings(limit_fills),
+        );
+        engine.begin(t0());
+        items.iter().for_each(|item| engine.step(item, &markets));
+        engine.finish(mins(30));
+        engine
+    };
+    let engine = go(LimitFills::Trades);
+    let fills: Vec<(Decimal, Decimal, DateTime<Utc>, Liquidity)> = engine
+        .fills()
+        .iter()
+        .map(|f| (f.price, f.contracts, f.at, f.liquidity))
+        .collect();
+    assert_eq!(
+        fills,
+        vec![
+            (d("0.40"), d("20"), mins(10), Liquidity::Maker),
+            (d("0.40"), d("10"), mins(15), Liquidity::Maker),
+        ]
+    );
+    assert_eq!(
+        engine.refusals.limit_unfilled, 1,
+        "20 still resting at the end"
+    );
+    // The touch rule fills all 50 at +12m from the 100 shown.
+    let touch = go(LimitFills::Touch);
+    assert_eq!(touch.fills().len(), 1);
+    assert_eq!(
+        (touch.fills()[0].contracts, touch.fills()[0].at),
+        (d("50"), mins(12))
+    );
 }

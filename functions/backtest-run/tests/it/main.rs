@@ -2,4 +2,5 @@
 
 mod binary;
 mod fixtures;
+mod games;
 mod scenarios;

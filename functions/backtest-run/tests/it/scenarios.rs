@@ -466,3 +466,87 @@ async fn a_resting_limit_order_is_dropped_when_its_market_stops_trading() {
     .expect("metrics");
     assert_eq!(refused, json!(1));
 }
+
+#[tokio::test]
+async fn with_trade_evidence_a_limit_order_fills_only_as_far_as_printed_trades_allow() {
+    let db = test_db().await;
+    series(&db.pool, "SQ", "quadratic", "1").await;
+    market(
+        &db.pool,
+        Market {
+            ticker: "P",
+            series: "SQ",
+            result: None,
+            settlement_ts: None,
+            determined_at: None,
+        },
+    )
+    .await;
+    // A bid for 50 YES at 0.40 rests from t0. The touch trades through at +20m with 100 shown,
+    // but Kalshi printed only 20 at 0.40 (+10m) and 10 at 0.38 (+15m) after it rested; a print
+    // at 0.41 and one before the order was posted do not count.
+    snapshot(
+        &db.pool,
+        "P",
+        at(0),
+        "active",
+        ("0.40", "0.44"),
+        Some(("100", "100")),
+    )
+    .await;
+    snapshot(
+        &db.pool,
+        "P",
+        at(20),
+        "active",
+        ("0.36", "0.39"),
+        Some(("100", "100")),
+    )
+    .await;
+    for (id, minutes, yes, count) in [
+        ("t1", -5, "0.38", "100"),
+        ("t2", 5, "0.41", "100"),
+        ("t3", 10, "0.40", "20"),
+        ("t4", 15, "0.38", "10"),
+    ] {
+        sqlx::query(
+            "insert into kalshi_trades (trade_id, ticker, created_time, yes_price, no_price, count,
+                                        taker_side, tier, raw)
+             values ($1, 'P', $2, $3, 1 - $3, $4, 'no', 'live', '{}')",
+        )
+        .bind(id)
+        .bind(at(minutes))
+        .bind(d(yes))
+        .bind(d(count))
+        .execute(&db.pool)
+        .await
+        .expect("trade");
+    }
+    let event = json!({"strategy": "threshold_hold", "tickers": ["P"], "start": at(-10), "end": at(60),
+                       "params": {"side": "yes", "max_entry_price": "0.40", "contracts": 50, "order": "limit"}});
+    let mut with_prints = event.clone();
+    with_prints["limit_fills"] = json!("trades");
+    let details = run(&db.pool, with_prints).await;
+    assert_eq!(details.coverage.trade_prints, 4);
+    let fills = trades(&db.pool, details.results[0].id).await;
+    // Quadratic series: makers pay nothing.
+    assert_eq!(
+        fills,
+        vec![
+            ("0.40".into(), "20".into(), "0".into(), Some(false)),
+            ("0.40".into(), "10".into(), "0".into(), Some(false)),
+        ]
+    );
+    let settings: Value = sqlx::query_scalar("select settings from backtest_results where id = $1")
+        .bind(details.results[0].id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("settings");
+    assert_eq!(settings["limit_fills"], "trades");
+    // The default touch rule fills all 50 at +20m.
+    let touch = run(&db.pool, event).await;
+    assert_eq!(
+        trades(&db.pool, touch.results[0].id).await,
+        vec![("0.40".into(), "50".into(), "0".into(), Some(false))]
+    );
+}
