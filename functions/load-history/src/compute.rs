@@ -75,7 +75,7 @@ pub async fn run(
         games_rated: games.len() as u64,
         games_unplayed: unplayed,
         elo_written: written,
-        mae_vs_published: mae.map(|d| d.round_dp(6)),
+        mae_vs_published: mae.map(|d| d.round_dp(9)),
         compared_with_published: compared,
     })
 }
@@ -120,11 +120,25 @@ pub fn rate(
             win_probability: Some(to_decimal(p)),
         };
         rows.push((
-            row(home.clone(), &away, true, out.home_pre, out.home_post, out.home_probability),
+            row(
+                home.clone(),
+                &away,
+                true,
+                out.home_pre,
+                out.home_post,
+                out.home_probability,
+            ),
             Some(g.id),
         ));
         rows.push((
-            row(away, &home, false, out.away_pre, out.away_post, 1.0 - out.home_probability),
+            row(
+                away,
+                &home,
+                false,
+                out.away_pre,
+                out.away_post,
+                1.0 - out.home_probability,
+            ),
             Some(g.id),
         ));
     }

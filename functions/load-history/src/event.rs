@@ -162,8 +162,8 @@ fn check_league(field: &str, league: &str) -> Result<(), BadEvent> {
 }
 
 fn check_url(url: &str) -> Result<(), BadEvent> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| BadEvent::new("url", format!("not a URL: {e}")))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| BadEvent::new("url", format!("not a URL: {e}")))?;
     let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match parsed.scheme() {
         "https" => Ok(()),
@@ -252,25 +252,61 @@ mod tests {
             (json!({}), "source"),
             (json!({"source": "nflverse"}), "source"),
             (json!({"source": "nflverse_games"}), "path"),
-            (json!({"source": "nflverse_games", "path": "a", "url": "https://x/y"}), "path"),
-            (json!({"source": "nflverse_games", "url": "ftp://x/games.csv"}), "url"),
-            (json!({"source": "nflverse_games", "url": "http://example.com/g.csv"}), "url"),
-            (json!({"source": "nflverse_games", "path": "g.csv", "league": "basketball/nba"}), "league"),
-            (json!({"source": "espn_schedule", "path": "s.parquet"}), "league"),
-            (json!({"source": "espn_schedule", "path": "s.parquet", "league": "curling"}), "league"),
-            (json!({"source": "fivethirtyeight_elo", "path": "elo.csv"}), "league"),
-            (json!({"compute_elo": {"league": "football/nfl", "seasons": []}}), "compute_elo.seasons"),
-            (json!({"compute_elo": {"league": "chess", "seasons": [2024]}}), "compute_elo.league"),
-            (json!({"compute_elo": {"league": "football/nfl", "seasons": [2024]}, "league": "x"}), "league"),
-            (json!({"compute_elo": {"league": "football/nfl", "seasons": [2024],
+            (
+                json!({"source": "nflverse_games", "path": "a", "url": "https://x/y"}),
+                "path",
+            ),
+            (
+                json!({"source": "nflverse_games", "url": "ftp://x/games.csv"}),
+                "url",
+            ),
+            (
+                json!({"source": "nflverse_games", "url": "http://example.com/g.csv"}),
+                "url",
+            ),
+            (
+                json!({"source": "nflverse_games", "path": "g.csv", "league": "basketball/nba"}),
+                "league",
+            ),
+            (
+                json!({"source": "espn_schedule", "path": "s.parquet"}),
+                "league",
+            ),
+            (
+                json!({"source": "espn_schedule", "path": "s.parquet", "league": "curling"}),
+                "league",
+            ),
+            (
+                json!({"source": "fivethirtyeight_elo", "path": "elo.csv"}),
+                "league",
+            ),
+            (
+                json!({"compute_elo": {"league": "football/nfl", "seasons": []}}),
+                "compute_elo.seasons",
+            ),
+            (
+                json!({"compute_elo": {"league": "chess", "seasons": [2024]}}),
+                "compute_elo.league",
+            ),
+            (
+                json!({"compute_elo": {"league": "football/nfl", "seasons": [2024]}, "league": "x"}),
+                "league",
+            ),
+            (
+                json!({"compute_elo": {"league": "football/nfl", "seasons": [2024],
                      "params": {"k": 20, "home_advantage": 65, "mean": 1505, "regression": 3,
-                                "initial": 1505, "mov": "nfl"}}}), "compute_elo.params.regression"),
-            (json!({"source": "cbbd_lines", "path": "l.csv", "max_seconds": 0}), "max_seconds"),
+                                "initial": 1505, "mov": "nfl"}}}),
+                "compute_elo.params.regression",
+            ),
+            (
+                json!({"source": "cbbd_lines", "path": "l.csv", "max_seconds": 0}),
+                "max_seconds",
+            ),
             (json!({"sorce": "cbbd_lines"}), "sorce"),
         ];
         for (payload, field) in cases {
-            let err = parse_event::<HistoryEvent>(payload.clone(), Trigger::Manual)
-                .expect_err("refused");
+            let err =
+                parse_event::<HistoryEvent>(payload.clone(), Trigger::Manual).expect_err("refused");
             assert_eq!(err.field, field, "{payload}: {err}");
         }
     }

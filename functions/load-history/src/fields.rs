@@ -78,7 +78,11 @@ pub fn opt_instant(rec: &Record<'_>, name: &str) -> RowResult<Option<DateTime<Ut
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Ok(Some(t.with_timezone(&Utc)));
     }
-    for format in ["%Y-%m-%dT%H:%MZ", "%Y-%m-%d %H:%M:%S%#z", "%Y-%m-%dT%H:%M:%S%.fZ"] {
+    for format in [
+        "%Y-%m-%dT%H:%MZ",
+        "%Y-%m-%d %H:%M:%S%#z",
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(v, format) {
             return Ok(Some(t.with_timezone(&Utc)));
         }

@@ -115,6 +115,9 @@ impl Record<'_> {
     }
 }
 
+/// A data row (its values and line), or an unreadable one (its text, line and why).
+pub type RawRow = Result<(Vec<String>, u64), (String, u64, String)>;
+
 /// The rows of a CSV file: its header, then records (a malformed line is an `Err` with its
 /// line number, counted and kept as a reject by the caller).
 pub struct CsvRows {
@@ -146,7 +149,7 @@ impl CsvRows {
     }
 
     /// Every row: `Ok(values, line)` or `Err((raw text, line, reason))`.
-    pub fn rows(&mut self) -> Vec<Result<(Vec<String>, u64), (String, u64, String)>> {
+    pub fn rows(&mut self) -> Vec<RawRow> {
         let width = self.header.names.len();
         let mut out = Vec::new();
         for (i, result) in self.reader.records().enumerate() {
@@ -166,9 +169,7 @@ impl CsvRows {
                     }
                 }
                 Err(e) => {
-                    let line = e
-                        .position()
-                        .map_or(fallback_line, |p| p.line());
+                    let line = e.position().map_or(fallback_line, |p| p.line());
                     out.push(Err((String::new(), line, format!("unreadable CSV: {e}"))));
                 }
             }
@@ -226,15 +227,17 @@ mod tests {
     fn a_missing_column_is_named() {
         let header = Header::new(vec!["game_id".into(), "season".into()]);
         assert!(header.require(&["game_id"]).is_ok());
-        let err = header.require(&["game_id", "spread_line"]).expect_err("refused");
+        let err = header
+            .require(&["game_id", "spread_line"])
+            .expect_err("refused");
         assert_eq!(err.field, "spread_line");
         assert!(err.message.contains("`spread_line`"));
     }
 
     #[test]
     fn short_rows_are_errors_with_their_line() {
-        let mut csv = CsvRows::open(Bytes::from_static(b"\xEF\xBB\xBFa,b\n1,2\n3\n4,5\n"))
-            .expect("csv");
+        let mut csv =
+            CsvRows::open(Bytes::from_static(b"\xEF\xBB\xBFa,b\n1,2\n3\n4,5\n")).expect("csv");
         assert_eq!(csv.header.names(), ["a", "b"]);
         let rows = csv.rows();
         assert_eq!(rows.len(), 3);

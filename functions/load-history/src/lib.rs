@@ -36,7 +36,9 @@ impl LoadHistory {
         let client = reqwest::Client::builder()
             .user_agent(concat!("precog-load-history/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ConfigError::new("load-history", format!("building the HTTP client: {e}")))?;
+            .map_err(|e| {
+                ConfigError::new("load-history", format!("building the HTTP client: {e}"))
+            })?;
         Ok(Self { pool, client })
     }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::event::{Location, SourceKind};
-use crate::input::{self, CsvRows, Header, Record};
+use crate::input::{self, CsvRows, Header, RawRow, Record};
 use crate::sources::{self, Context, Parsed};
 
 /// Games per transaction.
@@ -147,10 +147,7 @@ pub async fn run(
     Ok(summary)
 }
 
-fn read_table(
-    kind: SourceKind,
-    bytes: Bytes,
-) -> anyhow::Result<(Header, Vec<Result<(Vec<String>, u64), (String, u64, String)>>)> {
+fn read_table(kind: SourceKind, bytes: Bytes) -> anyhow::Result<(Header, Vec<RawRow>)> {
     if kind == SourceKind::EspnSchedule {
         let (header, rows) = input::parquet_rows(bytes)?;
         let rows = rows
@@ -187,7 +184,13 @@ async fn write_batch(
         };
         // One line per key: a later row of the same game and provider replaces an earlier one.
         for line in &p.odds {
-            let key = (id, line.provider.clone(), line.market, line.side, line.phase);
+            let key = (
+                id,
+                line.provider.clone(),
+                line.market,
+                line.side,
+                line.phase,
+            );
             match slot.get(&key) {
                 Some(i) => odds[*i] = (id, line.clone()),
                 None => {

@@ -18,10 +18,10 @@ pub mod history;
 pub mod markets;
 /// Upstream records that did not parse, kept raw.
 pub mod rejects;
-/// Sports history (load-history): historical games, odds and Elo.
-pub mod sports_history;
 /// The `collection_runs` ledger and the per-function advisory lock.
 pub mod runs;
+/// Sports history (load-history): historical games, odds and Elo.
+pub mod sports_history;
 
 /// Every migration under `migrations/`, embedded at compile time (see `build.rs`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");

@@ -58,8 +58,7 @@ pub async fn upsert_games(
     let source = first.source.as_str();
     let ids: Vec<&str> = games.iter().map(|g| g.source_game_id.as_str()).collect();
     let seasons: Vec<i32> = games.iter().map(|g| g.season).collect();
-    let season_types: Vec<Option<&str>> =
-        games.iter().map(|g| g.season_type.as_deref()).collect();
+    let season_types: Vec<Option<&str>> = games.iter().map(|g| g.season_type.as_deref()).collect();
     let weeks: Vec<Option<i32>> = games.iter().map(|g| g.week).collect();
     let playoffs: Vec<bool> = games.iter().map(|g| g.playoff).collect();
     let dates: Vec<NaiveDate> = games.iter().map(|g| g.game_date).collect();

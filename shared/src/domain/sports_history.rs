@@ -369,7 +369,10 @@ mod tests {
             SpreadConvention::PositiveHomeFavoured.home_line(dec("3")),
             dec("-3")
         );
-        assert_eq!(SpreadConvention::HomeLine.home_line(dec("-7.5")), dec("-7.5"));
+        assert_eq!(
+            SpreadConvention::HomeLine.home_line(dec("-7.5")),
+            dec("-7.5")
+        );
         assert_eq!(
             SpreadConvention::PositiveHomeFavoured
                 .home_line(dec("0"))
@@ -399,7 +402,13 @@ mod tests {
         assert_eq!(implied_probability(dec("50")), None);
     }
 
-    fn alias(provider: &str, code: &str, id: &str, from: Option<&str>, until: Option<&str>) -> Alias {
+    fn alias(
+        provider: &str,
+        code: &str,
+        id: &str,
+        from: Option<&str>,
+        until: Option<&str>,
+    ) -> Alias {
         Alias {
             provider: provider.into(),
             code: code.into(),
@@ -418,18 +427,50 @@ mod tests {
             alias("nflverse", "OAK", "13", None, None),
             alias("nflverse", "LA", "14", None, None),
             alias("fivethirtyeight", "STL", "22", None, Some("1988-03-01")),
-            alias("fivethirtyeight", "STL", "14", Some("1995-03-01"), Some("2016-03-01")),
+            alias(
+                "fivethirtyeight",
+                "STL",
+                "14",
+                Some("1995-03-01"),
+                Some("2016-03-01"),
+            ),
         ]);
         // 1999 OAK and 2025 LV: one franchise.
-        assert_eq!(book.resolve("nflverse", "OAK", date("1999-09-12")).as_deref(), Some("13"));
-        assert_eq!(book.resolve("nflverse", "LV", date("2025-09-07")).as_deref(), Some("13"));
+        assert_eq!(
+            book.resolve("nflverse", "OAK", date("1999-09-12"))
+                .as_deref(),
+            Some("13")
+        );
+        assert_eq!(
+            book.resolve("nflverse", "LV", date("2025-09-07"))
+                .as_deref(),
+            Some("13")
+        );
         // The Rams as nflverse LA and ESPN LAR.
-        assert_eq!(book.resolve("nflverse", "LA", date("2024-09-08")).as_deref(), Some("14"));
-        assert_eq!(book.resolve("espn", "LAR", date("2024-09-08")).as_deref(), Some("14"));
+        assert_eq!(
+            book.resolve("nflverse", "LA", date("2024-09-08"))
+                .as_deref(),
+            Some("14")
+        );
+        assert_eq!(
+            book.resolve("espn", "LAR", date("2024-09-08")).as_deref(),
+            Some("14")
+        );
         // 538's STL by era; between eras it means nothing (not ESPN's STL).
-        assert_eq!(book.resolve("fivethirtyeight", "STL", date("1985-10-01")).as_deref(), Some("22"));
-        assert_eq!(book.resolve("fivethirtyeight", "STL", date("2010-10-01")).as_deref(), Some("14"));
-        assert_eq!(book.resolve("fivethirtyeight", "STL", date("1991-10-01")), None);
+        assert_eq!(
+            book.resolve("fivethirtyeight", "STL", date("1985-10-01"))
+                .as_deref(),
+            Some("22")
+        );
+        assert_eq!(
+            book.resolve("fivethirtyeight", "STL", date("2010-10-01"))
+                .as_deref(),
+            Some("14")
+        );
+        assert_eq!(
+            book.resolve("fivethirtyeight", "STL", date("1991-10-01")),
+            None
+        );
         assert_eq!(book.resolve("nflverse", "XYZ", date("2010-10-01")), None);
     }
 }

@@ -12,7 +12,9 @@ use precog::domain::sports_history::{
 use rust_decimal::Decimal;
 
 use super::{Context, Parsed};
-use crate::fields::{date, int, opt_bool, opt_decimal, opt_instant, opt_text, scores, text, RowResult};
+use crate::fields::{
+    date, int, opt_bool, opt_decimal, opt_instant, opt_text, scores, text, RowResult,
+};
 use crate::input::Record;
 
 pub const REQUIRED: &[&str] = &[
@@ -89,10 +91,25 @@ fn lines(rec: &Record<'_>) -> RowResult<Vec<OddsLine>> {
     let away_ml = opt_decimal(rec, "away_moneyline")?;
     let mut out = Vec::new();
     if home_ml.is_some() || away_ml.is_some() {
-        out.push(line(OddsMarket::Moneyline, OddsSide::Home, OddsPhase::Close, None, home_ml));
-        out.push(line(OddsMarket::Moneyline, OddsSide::Away, OddsPhase::Close, None, away_ml));
+        out.push(line(
+            OddsMarket::Moneyline,
+            OddsSide::Home,
+            OddsPhase::Close,
+            None,
+            home_ml,
+        ));
+        out.push(line(
+            OddsMarket::Moneyline,
+            OddsSide::Away,
+            OddsPhase::Close,
+            None,
+            away_ml,
+        ));
     }
-    let spreads = [("spread", OddsPhase::Close), ("spread_open", OddsPhase::Open)];
+    let spreads = [
+        ("spread", OddsPhase::Close),
+        ("spread_open", OddsPhase::Open),
+    ];
     for (column, phase) in spreads {
         if let Some(spread) = opt_decimal(rec, column)? {
             let home = SpreadConvention::HomeLine.home_line(spread);
@@ -114,10 +131,25 @@ fn lines(rec: &Record<'_>) -> RowResult<Vec<OddsLine>> {
             out.push(a);
         }
     }
-    for (column, phase) in [("over_under", OddsPhase::Close), ("over_under_open", OddsPhase::Open)] {
+    for (column, phase) in [
+        ("over_under", OddsPhase::Close),
+        ("over_under_open", OddsPhase::Open),
+    ] {
         if let Some(total) = opt_decimal(rec, column)? {
-            out.push(line(OddsMarket::Total, OddsSide::Over, phase, Some(total), None));
-            out.push(line(OddsMarket::Total, OddsSide::Under, phase, Some(total), None));
+            out.push(line(
+                OddsMarket::Total,
+                OddsSide::Over,
+                phase,
+                Some(total),
+                None,
+            ));
+            out.push(line(
+                OddsMarket::Total,
+                OddsSide::Under,
+                phase,
+                Some(total),
+                None,
+            ));
         }
     }
     Ok(out)

@@ -146,8 +146,10 @@ pub fn parse(rec: &Record<'_>, cx: &Context<'_>) -> RowResult<Parsed> {
 /// Numbers each day's games between the same two teams in file order, and keeps one row of
 /// each game in the per-team layout (its two rows carry the same numbers).
 pub fn assemble(parsed: Vec<Parsed>) -> Vec<Parsed> {
-    let mut seen_per_perspective: HashMap<(chrono::NaiveDate, String, String, Option<String>), i16> =
-        HashMap::new();
+    let mut seen_per_perspective: HashMap<
+        (chrono::NaiveDate, String, String, Option<String>),
+        i16,
+    > = HashMap::new();
     let mut kept: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for mut p in parsed {

@@ -8,7 +8,10 @@ async fn college_lines_keep_their_sign_and_name_a_missing_provider() {
     assert_eq!(d["league"], "basketball/mens-college-basketball");
     assert_eq!(d["rows_read"], 5);
     assert_eq!(d["rows_rejected"], 1, "{d}");
-    assert_eq!(d["games_written"], 3, "two providers of one game are one game: {d}");
+    assert_eq!(
+        d["games_written"], 3,
+        "two providers of one game are one game: {d}"
+    );
     assert_eq!(d["spreads_flagged"], 1, "{d}");
 
     let line = |game: &str, provider: &str, side: &str, phase: &str| {
@@ -19,14 +22,38 @@ async fn college_lines_keep_their_sign_and_name_a_missing_provider() {
         )
     };
     // CBBD's spread is already the home line (negative = home favoured): kept as is.
-    assert_eq!(app.text(&line("1001", "ESPN BET", "home", "close")).await.as_deref(), Some("-7.5"));
-    assert_eq!(app.text(&line("1001", "ESPN BET", "away", "close")).await.as_deref(), Some("7.5"));
-    assert_eq!(app.text(&line("1001", "ESPN BET", "home", "open")).await.as_deref(), Some("-6.5"));
+    assert_eq!(
+        app.text(&line("1001", "ESPN BET", "home", "close"))
+            .await
+            .as_deref(),
+        Some("-7.5")
+    );
+    assert_eq!(
+        app.text(&line("1001", "ESPN BET", "away", "close"))
+            .await
+            .as_deref(),
+        Some("7.5")
+    );
+    assert_eq!(
+        app.text(&line("1001", "ESPN BET", "home", "open"))
+            .await
+            .as_deref(),
+        Some("-6.5")
+    );
     // A null provider is stored, under the placeholder.
-    assert_eq!(app.text(&line("1001", "unknown", "home", "close")).await.as_deref(), Some("-7"));
+    assert_eq!(
+        app.text(&line("1001", "unknown", "home", "close"))
+            .await
+            .as_deref(),
+        Some("-7")
+    );
     // Each provider's own row is kept with its lines.
     assert_eq!(
-        app.text("select raw->>'provider' from historical_odds where provider = 'ESPN BET' limit 1").await.as_deref(),
+        app.text(
+            "select raw->>'provider' from historical_odds where provider = 'ESPN BET' limit 1"
+        )
+        .await
+        .as_deref(),
         Some("ESPN BET")
     );
     // Auburn -4.5 on the spread but the moneyline underdog: flagged.
@@ -45,7 +72,9 @@ async fn college_lines_keep_their_sign_and_name_a_missing_provider() {
     );
     // A 00:00Z tip-off belongs to the previous Eastern day.
     assert_eq!(
-        app.text("select game_date::text from historical_games where source_game_id = '1001'").await.as_deref(),
+        app.text("select game_date::text from historical_games where source_game_id = '1001'")
+            .await
+            .as_deref(),
         Some("2024-11-04")
     );
     let reason = app

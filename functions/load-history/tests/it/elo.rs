@@ -5,7 +5,8 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn computed_elo_matches_the_hand_computed_three_games() {
     let app = spawn_app().await;
-    app.load("nflverse_games", "nflverse_three_games.csv", None).await;
+    app.load("nflverse_games", "nflverse_three_games.csv", None)
+        .await;
     let summary = app
         .run_ok(json!({"compute_elo": {"league": "football/nfl", "seasons": [2030]}}))
         .await;
@@ -22,19 +23,42 @@ async fn computed_elo_matches_the_hand_computed_three_games() {
               where source = 'computed' and team_key = '{team}' and game_date = '{date}'"
         )
     };
-    assert_eq!(app.text(&post("12", "2030-09-08")).await.as_deref(), Some("1526.439"));
-    assert_eq!(app.text(&post("2", "2030-09-08")).await.as_deref(), Some("1483.561"));
-    assert_eq!(app.text(&post("25", "2030-09-15")).await.as_deref(), Some("1489.093"));
-    assert_eq!(app.text(&post("12", "2030-09-15")).await.as_deref(), Some("1542.346"));
-    assert_eq!(app.text(&post("2", "2030-09-22")).await.as_deref(), Some("1483.804"));
-    assert_eq!(app.text(&post("25", "2030-09-22")).await.as_deref(), Some("1488.850"));
     assert_eq!(
-        app.count("select count(*) from historical_elo where source = 'computed' and is_home is null").await,
+        app.text(&post("12", "2030-09-08")).await.as_deref(),
+        Some("1526.439")
+    );
+    assert_eq!(
+        app.text(&post("2", "2030-09-08")).await.as_deref(),
+        Some("1483.561")
+    );
+    assert_eq!(
+        app.text(&post("25", "2030-09-15")).await.as_deref(),
+        Some("1489.093")
+    );
+    assert_eq!(
+        app.text(&post("12", "2030-09-15")).await.as_deref(),
+        Some("1542.346")
+    );
+    assert_eq!(
+        app.text(&post("2", "2030-09-22")).await.as_deref(),
+        Some("1483.804")
+    );
+    assert_eq!(
+        app.text(&post("25", "2030-09-22")).await.as_deref(),
+        Some("1488.850")
+    );
+    assert_eq!(
+        app.count(
+            "select count(*) from historical_elo where source = 'computed' and is_home is null"
+        )
+        .await,
         2,
         "the neutral-site game has no home side"
     );
     assert_eq!(
-        app.text("select params->>'mov' from historical_elo where source = 'computed' limit 1").await.as_deref(),
+        app.text("select params->>'mov' from historical_elo where source = 'computed' limit 1")
+            .await
+            .as_deref(),
         Some("nfl")
     );
     // Computing again rewrites nothing.
@@ -49,8 +73,12 @@ async fn computed_elo_matches_the_hand_computed_three_games() {
 #[tokio::test]
 async fn computed_elo_reproduces_fivethirtyeights_published_ratings() {
     let app = spawn_app().await;
-    app.load("fivethirtyeight_elo", "fivethirtyeight_nfl_2016_2017.csv", Some("football/nfl"))
-        .await;
+    app.load(
+        "fivethirtyeight_elo",
+        "fivethirtyeight_nfl_2016_2017.csv",
+        Some("football/nfl"),
+    )
+    .await;
     let summary = app
         .run_ok(json!({"compute_elo": {"league": "football/nfl", "seasons": [2017]}}))
         .await;
@@ -67,10 +95,12 @@ async fn computed_elo_reproduces_fivethirtyeights_published_ratings() {
     assert!(mae < 1.0, "mean absolute difference {mae}");
     // Week 1 follows from the published 2016 finals exactly: NE 1778.592731 → 1687.395154.
     assert_eq!(
-        app.text("select round(elo_pre, 3)::text from historical_elo
-                   where source = 'computed' and team_key = '17' and game_date = '2017-09-07'")
-            .await
-            .as_deref(),
+        app.text(
+            "select round(elo_pre, 3)::text from historical_elo
+                   where source = 'computed' and team_key = '17' and game_date = '2017-09-07'"
+        )
+        .await
+        .as_deref(),
         Some("1687.395")
     );
 }

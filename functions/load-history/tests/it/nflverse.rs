@@ -20,9 +20,7 @@ async fn seed_espn_game(app: &crate::helpers::TestApp) {
 async fn nflverse_games_load_with_franchises_lines_and_links() {
     let app = spawn_app().await;
     seed_espn_game(&app).await;
-    let summary = app
-        .load("nflverse_games", "nflverse_games.csv", None)
-        .await;
+    let summary = app.load("nflverse_games", "nflverse_games.csv", None).await;
     let d = &summary.details;
     let bytes = std::fs::read(fixture("nflverse_games.csv")).expect("fixture");
     assert_eq!(d["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
@@ -100,12 +98,18 @@ async fn nflverse_games_load_with_franchises_lines_and_links() {
             .await,
         2
     );
-    assert_eq!(app.count("select count(*) from historical_odds where flagged").await, 2);
+    assert_eq!(
+        app.count("select count(*) from historical_odds where flagged")
+            .await,
+        2
+    );
     // The future game: stored, no scores.
     assert_eq!(
-        app.count("select count(*) from historical_games where source_game_id = '2025_17_DEN_KC'
-                    and home_score is null and away_score is null")
-            .await,
+        app.count(
+            "select count(*) from historical_games where source_game_id = '2025_17_DEN_KC'
+                    and home_score is null and away_score is null"
+        )
+        .await,
         1
     );
     // The Super Bowl: neutral, a playoff game.
@@ -121,7 +125,9 @@ async fn nflverse_games_load_with_franchises_lines_and_links() {
         .expect("rejected");
     assert!(reason.contains("`season`"), "{reason}");
     assert_eq!(
-        app.text("select raw->>'season' from rejected_records where source = 'nflverse.games'").await.as_deref(),
+        app.text("select raw->>'season' from rejected_records where source = 'nflverse.games'")
+            .await
+            .as_deref(),
         Some("20x4")
     );
     // The training view sees the linked game's closing line.
@@ -138,7 +144,8 @@ async fn the_same_file_again_changes_nothing() {
     let app = spawn_app().await;
     let first = app.load("nflverse_games", "nflverse_games.csv", None).await;
     assert!(first.rows_written > 0);
-    let xmins = "select string_agg(xmin::text || updated_at::text, ',' order by id) from historical_games";
+    let xmins =
+        "select string_agg(xmin::text || updated_at::text, ',' order by id) from historical_games";
     let before = app.text(xmins).await;
     let second = app.load("nflverse_games", "nflverse_games.csv", None).await;
     assert_eq!(second.rows_written, 0, "{}", second.details);
@@ -146,7 +153,10 @@ async fn the_same_file_again_changes_nothing() {
     assert_eq!(app.text(xmins).await, before, "no row rewritten");
     assert_eq!(app.count("select count(*) from historical_games").await, 10);
     assert_eq!(
-        app.count("select times_seen::bigint from rejected_records where source = 'nflverse.games'").await,
+        app.count(
+            "select times_seen::bigint from rejected_records where source = 'nflverse.games'"
+        )
+        .await,
         2,
         "the reject is counted again, not duplicated"
     );
@@ -190,15 +200,14 @@ async fn a_renamed_column_is_refused_before_anything_is_written() {
     };
     let error = summary.error.expect("error");
     assert!(error.contains("`spread_line`"), "{error}");
-    assert_eq!(
-        summary.failure_kind.map(|k| k.as_str()),
-        Some("bad_input")
-    );
+    assert_eq!(summary.failure_kind.map(|k| k.as_str()), Some("bad_input"));
     assert_eq!(summary.rows_written, 0);
     assert_eq!(app.count("select count(*) from historical_games").await, 0);
     assert_eq!(app.count("select count(*) from rejected_records").await, 0);
     assert_eq!(
-        app.text("select status from collection_runs where function = 'load-history'").await.as_deref(),
+        app.text("select status from collection_runs where function = 'load-history'")
+            .await
+            .as_deref(),
         Some("failed")
     );
 }
@@ -216,7 +225,9 @@ async fn a_file_is_fetched_from_a_url() {
     );
     let addr = precog::testing::serve_loopback(router).await;
     let summary = app
-        .run_ok(json!({"source": "nflverse_games", "url": format!("http://{addr}/nflverse/games.csv")}))
+        .run_ok(
+            json!({"source": "nflverse_games", "url": format!("http://{addr}/nflverse/games.csv")}),
+        )
         .await;
     assert_eq!(summary.details["games_written"], 10);
     let missing = app

@@ -59,7 +59,10 @@ pub enum EloSourceParam {
 
 /// The leagues a `league` parameter may name: the ones collect-espn follows.
 fn league(params: &Params) -> Result<Option<String>, crate::error::ApiError> {
-    let leagues: Vec<&str> = precog::espn::LEAGUES.iter().map(|(slug, _)| *slug).collect();
+    let leagues: Vec<&str> = precog::espn::LEAGUES
+        .iter()
+        .map(|(slug, _)| *slug)
+        .collect();
     params.choice("league", &leagues)
 }
 

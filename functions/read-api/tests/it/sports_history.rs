@@ -55,11 +55,20 @@ async fn history_games_page_by_date_and_filter_by_league_and_season() {
     assert_eq!(items[0]["source_game_id"], "2024_01_LA_DET", "oldest first");
     assert_eq!(items[0]["home_team_id"], "8");
 
-    let (_, body) = app.get("/api/v1/history/games?league=football/nfl&season=2025").await;
+    let (_, body) = app
+        .get("/api/v1/history/games?league=football/nfl&season=2025")
+        .await;
     let items = body["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
-    assert_eq!(items[0]["linked"], true, "401772001 is a seeded ESPN game: {body}");
-    assert_eq!(items[1]["home_score"], serde_json::Value::Null, "a future game");
+    assert_eq!(
+        items[0]["linked"], true,
+        "401772001 is a seeded ESPN game: {body}"
+    );
+    assert_eq!(
+        items[1]["home_score"],
+        serde_json::Value::Null,
+        "a future game"
+    );
 
     let (_, first) = app.get("/api/v1/history/games?limit=2").await;
     let cursor = first["next_cursor"].as_str().expect("cursor");
@@ -102,7 +111,8 @@ async fn history_odds_and_elo_are_served_exactly() {
 #[tokio::test]
 async fn bad_history_parameters_are_400s_naming_the_parameter() {
     let app = spawn().await;
-    app.bad("/api/v1/history/games?league=curling", "league").await;
+    app.bad("/api/v1/history/games?league=curling", "league")
+        .await;
     app.bad("/api/v1/history/games?season=20x4", "season").await;
     app.bad("/api/v1/history/games?season=1700", "season").await;
     app.bad("/api/v1/history/games?source=espn", "source").await;
@@ -115,5 +125,6 @@ async fn bad_history_parameters_are_400s_naming_the_parameter() {
     app.bad("/api/v1/history/elo?source=538", "source").await;
     let (_, games) = app.get("/api/v1/history/games?limit=1").await;
     let cursor = games["next_cursor"].as_str().unwrap_or("00");
-    app.bad(&format!("/api/v1/history/elo?cursor={cursor}"), "cursor").await;
+    app.bad(&format!("/api/v1/history/elo?cursor={cursor}"), "cursor")
+        .await;
 }
