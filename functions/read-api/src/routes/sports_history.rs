@@ -21,6 +21,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_history_elo))
 }
 
+/// The leagues collect-espn follows (`precog::espn::LEAGUES`), for the OpenAPI document; a test
+/// checks the two lists agree.
+#[derive(ToSchema)]
+pub enum LeagueParam {
+    #[schema(rename = "football/nfl")]
+    Nfl,
+    #[schema(rename = "football/college-football")]
+    CollegeFootball,
+    #[schema(rename = "basketball/nba")]
+    Nba,
+    #[schema(rename = "basketball/wnba")]
+    Wnba,
+    #[schema(rename = "basketball/mens-college-basketball")]
+    MensCollegeBasketball,
+    #[schema(rename = "hockey/nhl")]
+    Nhl,
+    #[schema(rename = "baseball/mlb")]
+    Mlb,
+}
+
 /// `historical_games.source`, for the OpenAPI document (the handler parses with `Params::choice`).
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
@@ -114,7 +134,7 @@ pub struct HistoryGame {
     path = "/api/v1/history/games",
     tag = "sports history",
     params(
-        ("league" = Option<String>, Query, description = "ESPN `sport/league`, e.g. `football/nfl`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+        ("league" = inline(Option<crate::routes::sports_history::LeagueParam>), Query, description = "ESPN `sport/league`: one of the leagues collect-espn follows"),
         ("season" = Option<i32>, Query, description = "Season (the year it starts)", minimum = 1869, maximum = 2100),
         ("source" = inline(Option<crate::routes::sports_history::HistoryGameSourceParam>), Query, description = "Only games from this source"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 1, maximum = 1000),
@@ -202,7 +222,7 @@ pub struct HistoryOdds {
     path = "/api/v1/history/odds",
     tag = "sports history",
     params(
-        ("league" = Option<String>, Query, description = "ESPN `sport/league`, e.g. `football/nfl`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+        ("league" = inline(Option<crate::routes::sports_history::LeagueParam>), Query, description = "ESPN `sport/league`: one of the leagues collect-espn follows"),
         ("season" = Option<i32>, Query, description = "Season (the year it starts)", minimum = 1869, maximum = 2100),
         ("market" = inline(Option<crate::routes::sports_history::OddsMarketParam>), Query, description = "`moneyline`, `spread` or `total`"),
         ("phase" = inline(Option<crate::routes::sports_history::OddsPhaseParam>), Query, description = "`open`, `close` or `unknown`"),
@@ -297,7 +317,7 @@ pub struct HistoryElo {
     path = "/api/v1/history/elo",
     tag = "sports history",
     params(
-        ("league" = Option<String>, Query, description = "ESPN `sport/league`, e.g. `football/nfl`", max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+        ("league" = inline(Option<crate::routes::sports_history::LeagueParam>), Query, description = "ESPN `sport/league`: one of the leagues collect-espn follows"),
         ("season" = Option<i32>, Query, description = "Season (the year it starts)", minimum = 1869, maximum = 2100),
         ("source" = inline(Option<crate::routes::sports_history::EloSourceParam>), Query, description = "`fivethirtyeight` or `computed`"),
         ("team" = Option<String>, Query, description = "Team key (ESPN team id) or code", min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]{1,100}$"),
@@ -349,4 +369,33 @@ pub async fn list_history_elo(
     Ok(Json(Page::from_rows("history_elo", rows, limit, |e| {
         (e.game_date, e.id)
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The league enum the document declares is the list the handlers accept.
+    #[test]
+    fn the_documented_leagues_are_the_accepted_ones() {
+        let doc = serde_json::to_value(crate::app::openapi()).expect("json");
+        let params = doc["paths"]["/api/v1/history/games"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        let league = params
+            .iter()
+            .find(|p| p["name"] == "league")
+            .expect("league");
+        let mut documented: Vec<String> = serde_json::to_string(&league["schema"])
+            .expect("schema")
+            .split('"')
+            .filter(|s| s.contains('/'))
+            .map(str::to_owned)
+            .collect();
+        documented.sort();
+        let mut accepted: Vec<String> = precog::espn::LEAGUES
+            .iter()
+            .map(|(slug, _)| (*slug).to_owned())
+            .collect();
+        accepted.sort();
+        assert_eq!(documented, accepted);
+    }
 }
