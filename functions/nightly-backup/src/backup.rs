@@ -146,11 +146,14 @@ pub async fn run(
     }
     // The training frames are small and rewritten whole: only the invocation that completes the
     // backup writes them, in the same snapshot as the objects.
-    let training = if settings.parquet && pending == 0 {
+    let mut training = if settings.parquet && pending == 0 {
         training::write_all(&mut tx, storage, settings, &id, &tables).await?
     } else {
         Vec::new()
     };
+    if settings.parquet && pending == 0 {
+        training.extend(crate::training_history::write(&mut tx, storage, settings, &id).await?);
+    }
     let sequences = catalog::sequences(&mut tx).await?;
     let server_version = catalog::server_version(&mut tx).await?;
     let timescaledb = catalog::timescaledb_version(&mut tx).await?;

@@ -25,6 +25,8 @@ pub mod retention;
 pub mod storage;
 /// The training export: game states with their markets' quotes as of each, per league and day.
 pub mod training;
+/// Sports history beside the training frames: pre-game Elo and closing lines per ESPN event.
+pub mod training_history;
 /// Restore into a scratch database and compare.
 pub mod verify;
 

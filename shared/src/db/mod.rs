@@ -20,6 +20,8 @@ pub mod markets;
 pub mod rejects;
 /// The `collection_runs` ledger and the per-function advisory lock.
 pub mod runs;
+/// Sports history (load-history): historical games, odds and Elo.
+pub mod sports_history;
 
 /// Every migration under `migrations/`, embedded at compile time (see `build.rs`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");

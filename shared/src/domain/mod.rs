@@ -12,6 +12,8 @@ mod ids;
 pub mod link;
 mod market;
 mod price;
+/// Sports history (issue 14): past games, lines and Elo from public files, and our Elo.
+pub mod sports_history;
 
 pub use decimal::{parse_count, parse_dollars, DecimalError};
 pub use eastern::{eastern_date, eastern_day_start};

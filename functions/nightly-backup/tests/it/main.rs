@@ -7,3 +7,4 @@ mod helpers;
 mod parquet_decimal;
 mod retention;
 mod training_export;
+mod training_history;

@@ -21,6 +21,8 @@ pub mod links;
 pub mod markets;
 /// The `collection_runs` ledger.
 pub mod runs;
+/// Sports history (load-history): past games, their lines and Elo.
+pub mod sports_history;
 /// Trades and positions by execution environment.
 pub mod trading;
 
@@ -36,4 +38,5 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(backtests::router())
         .merge(links::router())
         .merge(history::router())
+        .merge(sports_history::router())
 }

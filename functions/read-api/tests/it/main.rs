@@ -13,4 +13,5 @@ mod markets;
 mod openapi;
 mod roles;
 mod security;
+mod sports_history;
 mod trading;

@@ -29,6 +29,9 @@ const PATHS: &[&str] = &[
     "/api/v1/games/{espn_event_id}/timeline",
     "/api/v1/markets/{ticker}/game",
     "/api/v1/links",
+    "/api/v1/history/games",
+    "/api/v1/history/odds",
+    "/api/v1/history/elo",
 ];
 
 /// Every `$ref` in the document, which must all resolve.

@@ -161,6 +161,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/history/elo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Elo ratings, oldest game first. */
+        get: operations["list_history_elo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/history/games": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Past games, oldest first. */
+        get: operations["list_history_games"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/history/odds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Betting lines of past games, oldest game first. */
+        get: operations["list_history_odds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/links": {
         parameters: {
             query?: never;
@@ -676,6 +727,111 @@ export interface components {
             start: string;
             ticker: string;
         };
+        /** @description One team's Elo around one game. */
+        HistoryElo: {
+            /** @description Null for a game not yet played. */
+            elo_post?: string | null;
+            elo_pre: string;
+            /** Format: date */
+            game_date: string;
+            /** Format: int32 */
+            game_number: number;
+            /** Format: int64 */
+            historical_game_id?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** @description Null at a neutral site. */
+            is_home?: boolean | null;
+            league: string;
+            opponent_key: string;
+            /** @description The parameters of a computed rating. */
+            params?: Record<string, never> | null;
+            /** Format: int32 */
+            season: number;
+            /** @description `fivethirtyeight` (published) or `computed` (ours, with `params`). */
+            source: string;
+            team_code: string;
+            /** @description The franchise: ESPN team id, or the source's code when unmapped. */
+            team_key: string;
+            win_probability?: string | null;
+        };
+        /** @description A past game as one source published it. */
+        HistoryGame: {
+            /** Format: int32 */
+            away_score?: number | null;
+            away_team_code: string;
+            away_team_id?: string | null;
+            espn_event_id?: string | null;
+            /**
+             * Format: date
+             * @description US-Eastern date.
+             */
+            game_date: string;
+            /**
+             * Format: int32
+             * @description 2 for a doubleheader's second game.
+             */
+            game_number: number;
+            /**
+             * Format: int32
+             * @description Null until played.
+             */
+            home_score?: number | null;
+            /** @description The team code as the source spells it. */
+            home_team_code: string;
+            /** @description The franchise: ESPN team id; null when no alias maps the code. */
+            home_team_id?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description ESPN `sport/league`. */
+            league: string;
+            /** @description Whether `espn_event_id` is a game collect-espn stored (`/api/v1/games/{id}`). */
+            linked: boolean;
+            neutral?: boolean | null;
+            playoff: boolean;
+            /** Format: date-time */
+            scheduled_start?: string | null;
+            /** Format: int32 */
+            season: number;
+            season_type?: string | null;
+            /** @description `nflverse`, `espn_schedule`, `cbbd` or `fivethirtyeight`. */
+            source: string;
+            /** @description The source's own game id. */
+            source_game_id: string;
+            /** Format: int32 */
+            week?: number | null;
+        };
+        /** @description One betting line of a past game. */
+        HistoryOdds: {
+            espn_event_id?: string | null;
+            flag_reason?: string | null;
+            /** @description The spread's sign disagrees with the same row's moneylines. */
+            flagged: boolean;
+            /** Format: date */
+            game_date: string;
+            /** Format: int64 */
+            historical_game_id: number;
+            /** Format: int64 */
+            id: number;
+            league: string;
+            /**
+             * @description Spread: the side's points, negative when that side is favoured (the home row is the
+             *     home team's line). Total: the total. Null for moneylines.
+             */
+            line?: string | null;
+            /** @description `moneyline`, `spread` or `total`. */
+            market: string;
+            /** @description `open`, `close` or `unknown`. */
+            phase: string;
+            /** @description American odds. */
+            price?: string | null;
+            /** @description The bookmaker; `unknown` when the source gave none, `nflverse` for nflverse's lines. */
+            provider: string;
+            /** Format: int32 */
+            season: number;
+            /** @description `home`, `away`, `over` or `under`. */
+            side: string;
+        };
         /** @description One game-series market and what the linker concluded about it. */
         Link: {
             /** @description The checks recorded: `[{check, ok, severity, detail}]`. */
@@ -939,6 +1095,123 @@ export interface components {
                 win_probability_source?: string | null;
                 /** Format: int32 */
                 yard_line?: number | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results and the cursor for the next one (absent on the last page). */
+        Page_HistoryElo: {
+            items: {
+                /** @description Null for a game not yet played. */
+                elo_post?: string | null;
+                elo_pre: string;
+                /** Format: date */
+                game_date: string;
+                /** Format: int32 */
+                game_number: number;
+                /** Format: int64 */
+                historical_game_id?: number | null;
+                /** Format: int64 */
+                id: number;
+                /** @description Null at a neutral site. */
+                is_home?: boolean | null;
+                league: string;
+                opponent_key: string;
+                /** @description The parameters of a computed rating. */
+                params?: Record<string, never> | null;
+                /** Format: int32 */
+                season: number;
+                /** @description `fivethirtyeight` (published) or `computed` (ours, with `params`). */
+                source: string;
+                team_code: string;
+                /** @description The franchise: ESPN team id, or the source's code when unmapped. */
+                team_key: string;
+                win_probability?: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results and the cursor for the next one (absent on the last page). */
+        Page_HistoryGame: {
+            items: {
+                /** Format: int32 */
+                away_score?: number | null;
+                away_team_code: string;
+                away_team_id?: string | null;
+                espn_event_id?: string | null;
+                /**
+                 * Format: date
+                 * @description US-Eastern date.
+                 */
+                game_date: string;
+                /**
+                 * Format: int32
+                 * @description 2 for a doubleheader's second game.
+                 */
+                game_number: number;
+                /**
+                 * Format: int32
+                 * @description Null until played.
+                 */
+                home_score?: number | null;
+                /** @description The team code as the source spells it. */
+                home_team_code: string;
+                /** @description The franchise: ESPN team id; null when no alias maps the code. */
+                home_team_id?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description ESPN `sport/league`. */
+                league: string;
+                /** @description Whether `espn_event_id` is a game collect-espn stored (`/api/v1/games/{id}`). */
+                linked: boolean;
+                neutral?: boolean | null;
+                playoff: boolean;
+                /** Format: date-time */
+                scheduled_start?: string | null;
+                /** Format: int32 */
+                season: number;
+                season_type?: string | null;
+                /** @description `nflverse`, `espn_schedule`, `cbbd` or `fivethirtyeight`. */
+                source: string;
+                /** @description The source's own game id. */
+                source_game_id: string;
+                /** Format: int32 */
+                week?: number | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of results and the cursor for the next one (absent on the last page). */
+        Page_HistoryOdds: {
+            items: {
+                espn_event_id?: string | null;
+                flag_reason?: string | null;
+                /** @description The spread's sign disagrees with the same row's moneylines. */
+                flagged: boolean;
+                /** Format: date */
+                game_date: string;
+                /** Format: int64 */
+                historical_game_id: number;
+                /** Format: int64 */
+                id: number;
+                league: string;
+                /**
+                 * @description Spread: the side's points, negative when that side is favoured (the home row is the
+                 *     home team's line). Total: the total. Null for moneylines.
+                 */
+                line?: string | null;
+                /** @description `moneyline`, `spread` or `total`. */
+                market: string;
+                /** @description `open`, `close` or `unknown`. */
+                phase: string;
+                /** @description American odds. */
+                price?: string | null;
+                /** @description The bookmaker; `unknown` when the source gave none, `nflverse` for nflverse's lines. */
+                provider: string;
+                /** Format: int32 */
+                season: number;
+                /** @description `home`, `away`, `over` or `under`. */
+                side: string;
             }[];
             /** @description Pass as `cursor` to get the next page; absent when this is the last page. */
             next_cursor?: string | null;
@@ -1713,6 +1986,132 @@ export interface operations {
             };
             /** @description No such game */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_history_elo: {
+        parameters: {
+            query?: {
+                /** @description ESPN `sport/league`: one of the leagues collect-espn follows */
+                league?: "football/nfl" | "football/college-football" | "basketball/nba" | "basketball/wnba" | "basketball/mens-college-basketball" | "hockey/nhl" | "baseball/mlb";
+                /** @description Season (the year it starts) */
+                season?: number;
+                /** @description `fivethirtyeight` or `computed` */
+                source?: "fivethirtyeight" | "computed";
+                /** @description Team key (ESPN team id) or code */
+                team?: string;
+                /** @description Page size (default 100) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ratings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryElo"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_history_games: {
+        parameters: {
+            query?: {
+                /** @description ESPN `sport/league`: one of the leagues collect-espn follows */
+                league?: "football/nfl" | "football/college-football" | "basketball/nba" | "basketball/wnba" | "basketball/mens-college-basketball" | "hockey/nhl" | "baseball/mlb";
+                /** @description Season (the year it starts) */
+                season?: number;
+                /** @description Only games from this source */
+                source?: "nflverse" | "espn_schedule" | "cbbd" | "fivethirtyeight";
+                /** @description Page size (default 100) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of past games */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryGame"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_history_odds: {
+        parameters: {
+            query?: {
+                /** @description ESPN `sport/league`: one of the leagues collect-espn follows */
+                league?: "football/nfl" | "football/college-football" | "basketball/nba" | "basketball/wnba" | "basketball/mens-college-basketball" | "hockey/nhl" | "baseball/mlb";
+                /** @description Season (the year it starts) */
+                season?: number;
+                /** @description `moneyline`, `spread` or `total` */
+                market?: "moneyline" | "spread" | "total";
+                /** @description `open`, `close` or `unknown` */
+                phase?: "open" | "close" | "unknown";
+                /** @description Only lines flagged (true) or not (false) */
+                flagged?: boolean;
+                /** @description Page size (default 100) */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; empty or absent: the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HistoryOdds"];
+                };
+            };
+            /** @description A bad parameter, named */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
