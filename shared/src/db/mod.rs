@@ -20,6 +20,8 @@ pub mod markets;
 pub mod rejects;
 /// The `collection_runs` ledger and the per-function advisory lock.
 pub mod runs;
+/// A market payload split into quote, catalog body and leftovers, as snapshots store it.
+pub mod snapshot_split;
 
 /// Every migration under `migrations/`, embedded at compile time (see `build.rs`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
