@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as README.md gives it: formatting, lints, every crate's tests against real
-# PostgreSQL / S3 / HTTP fakes, and the deploy templates. Needs: cargo, PostgreSQL 15+ server
-# binaries (the test harness starts its own throwaway cluster), python3 (cfn-lint, moto); for the
-# dashboard step, Node 20+ with npm and /usr/bin/chromium.
+# PostgreSQL / S3 / HTTP fakes (the time-series suites a second time on TimescaleDB), and the deploy
+# templates. Needs: cargo, PostgreSQL 15+ server binaries (the test harness starts its own
+# throwaway cluster) with TimescaleDB installed (scripts/install-timescaledb.sh), python3
+# (cfn-lint, moto); for the dashboard step, Node 20+ with npm and /usr/bin/chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,14 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+# The suites that touch time-series tables, again on a TimescaleDB cluster (production's server,
+# ADR-108): hypertables, compression and writes into compressed chunks. .ci/run installs the
+# extension with scripts/install-timescaledb.sh; the test harness loads it when
+# PRECOG_TEST_TIMESCALEDB=1 (precog::pgcluster).
+echo "== cargo test (TimescaleDB)"
+scripts/install-timescaledb.sh --check
+PRECOG_TEST_TIMESCALEDB=1 cargo test --locked --tests -p collect-kalshi -p collect-espn \
+  -p backfill-kalshi -p nightly-backup -p read-api -p backtest-run
 echo "== sqlx offline data"
 scripts/check-sqlx.sh
 echo "== templates"

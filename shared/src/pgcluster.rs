@@ -75,6 +75,7 @@ impl LocalCluster {
                 let conf = data_dir.join("postgresql.conf");
                 let mut text = std::fs::read_to_string(&conf)?;
                 text.push_str("\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+                text.push_str(&timescaledb_settings());
                 std::fs::write(&conf, text)?;
             }
         }
@@ -178,6 +179,22 @@ impl LocalCluster {
             .parse()
             .ok()
     }
+}
+
+/// Env var that makes test clusters TimescaleDB clusters (scripts/test.sh's second variant; the
+/// extension must be installed in this PostgreSQL, see scripts/install-timescaledb.sh).
+pub const TIMESCALEDB_ENV: &str = "PRECOG_TEST_TIMESCALEDB";
+
+/// `postgresql.conf` lines that load TimescaleDB when [`TIMESCALEDB_ENV`] is `1`. No background
+/// workers: a test's template database must have no sessions to be cloned, and tests compress
+/// chunks explicitly rather than waiting for a policy.
+fn timescaledb_settings() -> String {
+    if std::env::var(TIMESCALEDB_ENV).as_deref() != Ok("1") {
+        return String::new();
+    }
+    "shared_preload_libraries = 'timescaledb'\ntimescaledb.telemetry_level = off\n\
+     timescaledb.max_background_workers = 0\n"
+        .to_owned()
 }
 
 fn path_str(path: &Path) -> anyhow::Result<&str> {

@@ -1,10 +1,16 @@
 //! One collect-kalshi pass over N open markets (default 100,000) served by a loopback fake, into
 //! a throwaway local PostgreSQL (fsync off), through the release binary exactly as a schedule runs
-//! it. Three passes: all new, unchanged (heartbeat not due), 10% of quotes changed.
+//! it. Four passes: all new, unchanged (heartbeat not due), 10% of quotes changed, every quote
+//! changed.
 //!
 //!     cargo bench -p collect-kalshi --bench pass            # BENCH_MARKETS=20000 for a quick run
 //!
-//! Prints whole-pass time, rows written per second and the collector's peak RSS.
+//! Prints whole-pass time, requests, rows written per second and the collector's peak RSS.
+//!
+//! The catalog's shape and the rate limit are settable, e.g. Kalshi's real catalog size on a cold
+//! first pass at the production rate (one `GET /series`, events 200 a request):
+//!
+//!     BENCH_MARKETS_PER_EVENT=5 BENCH_SERIES=5000 BENCH_RATE=10 cargo bench -p collect-kalshi --bench pass
 
 #![recursion_limit = "256"]
 
@@ -17,19 +23,33 @@ use axum::Router;
 use serde_json::{json, Value};
 
 const PAGE: usize = 1000;
-const MARKETS_PER_EVENT: usize = 10;
-const EVENTS_PER_SERIES: usize = 100;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 struct Fake {
     /// Pre-rendered `/markets` pages, so the fake costs nothing while the collector is timed.
     pages: Vec<String>,
+    /// The `GET /series` body: every series.
+    series_list: String,
+    requests: u64,
 }
 
-fn market(i: usize, generation: usize) -> Value {
-    let event = i / MARKETS_PER_EVENT;
-    let series = event / EVENTS_PER_SERIES;
-    // 10% of markets move their bid in every new generation.
-    let bid = if i % 10 == 0 {
+#[derive(Clone, Copy)]
+struct Shape {
+    markets_per_event: usize,
+    series: usize,
+}
+
+/// Market `i` in `generation`: from generation 1 on, every `moving`-th market's quote moves.
+fn market(shape: Shape, i: usize, generation: usize, moving: usize) -> Value {
+    let event = i / shape.markets_per_event;
+    let series = event % shape.series;
+    let bid = if i % moving == 0 {
         1000 + (generation * 7 + i) % 8000
     } else {
         1000 + i % 8000
@@ -59,12 +79,23 @@ fn market(i: usize, generation: usize) -> Value {
     })
 }
 
-fn render(markets: usize, generation: usize) -> Vec<String> {
+fn series_json(ticker: &str) -> Value {
+    json!({"ticker": ticker, "title": "Benchmark series", "frequency": "daily",
+           "category": "Economics", "tags": ["Benchmark"], "fee_type": "quadratic", "fee_multiplier": 1,
+           "settlement_sources": [{"name": "Benchmark source", "url": "https://example.com/source"}],
+           "contract_url": "https://kalshi.com/contract.pdf", "contract_terms_url": "https://kalshi.com/terms.pdf",
+           "product_metadata": null, "additional_prohibitions": [], "volume_fp": "1000.00",
+           "last_updated_ts": "2026-09-01T00:00:00Z"})
+}
+
+fn render(shape: Shape, markets: usize, generation: usize, moving: usize) -> Vec<String> {
     (0..markets)
         .step_by(PAGE)
         .map(|start| {
             let end = (start + PAGE).min(markets);
-            let page: Vec<Value> = (start..end).map(|i| market(i, generation)).collect();
+            let page: Vec<Value> = (start..end)
+                .map(|i| market(shape, i, generation, moving))
+                .collect();
             let cursor = if end < markets {
                 format!("{end}")
             } else {
@@ -84,6 +115,7 @@ fn query_value(query: &Option<String>, key: &str) -> Option<String> {
 type Shared = Arc<RwLock<Fake>>;
 
 async fn markets_page(State(fake): State<Shared>, RawQuery(query): RawQuery) -> String {
+    fake.write().expect("fake").requests += 1;
     let fake = fake.read().expect("fake");
     if query_value(&query, "tickers").is_some() {
         return json!({"markets": [], "cursor": ""}).to_string();
@@ -94,7 +126,8 @@ async fn markets_page(State(fake): State<Shared>, RawQuery(query): RawQuery) -> 
     fake.pages.get(index).cloned().unwrap_or_default()
 }
 
-async fn events(RawQuery(query): RawQuery) -> String {
+async fn events(State(fake): State<Shared>, RawQuery(query): RawQuery) -> String {
+    fake.write().expect("fake").requests += 1;
     let events: Vec<Value> = query_value(&query, "tickers")
         .unwrap_or_default()
         .split(',')
@@ -108,24 +141,35 @@ async fn events(RawQuery(query): RawQuery) -> String {
     json!({"events": events, "cursor": ""}).to_string()
 }
 
-async fn one_series(Path(ticker): Path<String>) -> String {
-    json!({"series": {"ticker": ticker, "title": "Benchmark series", "frequency": "daily",
-                       "category": "Economics", "tags": [], "fee_type": "quadratic", "fee_multiplier": 1}})
-    .to_string()
+async fn one_series(State(fake): State<Shared>, Path(ticker): Path<String>) -> String {
+    fake.write().expect("fake").requests += 1;
+    json!({ "series": series_json(&ticker) }).to_string()
 }
 
-async fn series_list() -> String {
-    json!({"series": []}).to_string()
+async fn series_list(State(fake): State<Shared>, RawQuery(query): RawQuery) -> String {
+    let mut fake = fake.write().expect("fake");
+    fake.requests += 1;
+    if query_value(&query, "min_updated_ts").is_some() {
+        return json!({"series": []}).to_string();
+    }
+    fake.series_list.clone()
 }
 
 #[tokio::main]
 async fn main() {
-    let markets: usize = std::env::var("BENCH_MARKETS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let markets = env_usize("BENCH_MARKETS", 100_000);
+    let shape = Shape {
+        markets_per_event: env_usize("BENCH_MARKETS_PER_EVENT", 10).max(1),
+        series: env_usize("BENCH_SERIES", 100).max(1),
+    };
+    let rate = env_usize("BENCH_RATE", 1000);
+    let series: Vec<Value> = (0..shape.series)
+        .map(|s| series_json(&format!("KXBENCH{s}")))
+        .collect();
     let fake = Arc::new(RwLock::new(Fake {
-        pages: render(markets, 0),
+        pages: render(shape, markets, 0, 1),
+        series_list: json!({ "series": series }).to_string(),
+        requests: 0,
     }));
     let app = Router::new()
         .route("/trade-api/v2/markets", get(markets_page))
@@ -139,17 +183,27 @@ async fn main() {
     );
     let db = precog::testing::test_db().await;
 
-    println!("collect-kalshi pass over {markets} markets (pages of {PAGE}), loopback fake, local PostgreSQL");
     println!(
-        "{:<28} {:>9} {:>13} {:>11} {:>13}",
-        "pass", "time (s)", "rows written", "rows/s", "peak RSS (MB)"
+        "collect-kalshi pass over {markets} markets in {} events and {} series (pages of {PAGE}), \
+         {rate} requests/s, loopback fake, local PostgreSQL",
+        markets.div_ceil(shape.markets_per_event),
+        shape.series.min(markets.div_ceil(shape.markets_per_event))
     );
-    for (label, generation) in [
-        ("1: all new", 0),
-        ("2: unchanged", 0),
-        ("3: 10% quotes changed", 1),
+    println!(
+        "{:<28} {:>9} {:>9} {:>13} {:>11} {:>13}",
+        "pass", "time (s)", "requests", "rows written", "rows/s", "peak RSS (MB)"
+    );
+    for (label, generation, moving) in [
+        ("1: all new", 0, 1),
+        ("2: unchanged", 0, 1),
+        ("3: 10% quotes changed", 1, 10),
+        ("4: all quotes changed", 2, 1),
     ] {
-        fake.write().expect("fake").pages = render(markets, generation);
+        {
+            let mut fake = fake.write().expect("fake");
+            fake.pages = render(shape, markets, generation, moving);
+            fake.requests = 0;
+        }
         let url = db.url_string();
         let base = base.clone();
         let mut command = Command::new(env!("CARGO_BIN_EXE_collect-kalshi"));
@@ -158,13 +212,14 @@ async fn main() {
             .env("DATABASE_URL", url)
             .env("PRECOG_ENV", "production")
             .env("KALSHI_API_BASE", base)
-            .env("KALSHI_REQUESTS_PER_SECOND", "1000")
+            .env("KALSHI_REQUESTS_PER_SECOND", rate.to_string())
             .env("RUST_LOG", "warn")
             .env_remove("AWS_LAMBDA_RUNTIME_API");
         let run = precog::testing::run_once_ok(command).await;
         let (elapsed, rows, rss_mb) = (run.seconds, run.rows_written(), run.peak_rss_mb());
+        let requests = fake.read().expect("fake").requests;
         println!(
-            "{label:<28} {elapsed:>9.2} {rows:>13} {:>11.0} {rss_mb:>13.1}",
+            "{label:<28} {elapsed:>9.2} {requests:>9} {rows:>13} {:>11.0} {rss_mb:>13.1}",
             rows as f64 / elapsed
         );
     }

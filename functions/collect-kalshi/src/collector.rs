@@ -6,7 +6,7 @@ use precog::db::rejects::NewRejected;
 use precog::db::{catalog, markets, rejects};
 use precog::domain::{Event, Market, Series};
 use precog::kalshi::{
-    parse_event, parse_market, parse_series, CursorGuard, KalshiClient, MarketsQuery,
+    parse_event, parse_market, parse_series, series_list, CursorGuard, KalshiClient, MarketsQuery,
     TICKERS_PER_REQUEST,
 };
 use precog::runner::{Function, Run};
@@ -25,7 +25,16 @@ pub(crate) struct Collector<'a> {
     run: &'a Run,
     known_events: HashSet<String>,
     known_series: HashSet<String>,
+    /// Whether this invocation already read Kalshi's whole series list.
+    series_list_read: bool,
 }
+
+/// From this many unknown series on one page, one `GET /series` (the whole list, ~19 MB for
+/// Kalshi's catalog) is cheaper than a request per series: a first deploy, or a restore from an
+/// old backup, meets thousands.
+const SERIES_LIST_THRESHOLD: usize = 10;
+/// Series parsed and upserted per transaction while the list is read.
+const SERIES_BATCH: usize = 500;
 
 /// How a page of markets came to us: only the open-set pages may fetch depth.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -48,6 +57,7 @@ impl<'a> Collector<'a> {
             run,
             known_events: HashSet::new(),
             known_series: HashSet::new(),
+            series_list_read: false,
         }
     }
 
@@ -192,7 +202,9 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    /// Follows the query's cursor to the end, storing each page as it arrives.
+    /// Follows the query's cursor to the end, storing each page as it arrives. The next page is
+    /// fetched while the current one is written: at a rate limit the write then costs no wall
+    /// time, and without one the two overlap.
     async fn collect(
         &mut self,
         query: MarketsQuery,
@@ -200,22 +212,38 @@ impl<'a> Collector<'a> {
         seen: &mut HashSet<String>,
         stats: &mut PassStats,
     ) -> anyhow::Result<()> {
+        let kalshi = self.kalshi;
+        let fetch = |cursor: Option<String>, pages: u64| {
+            let query = &query;
+            async move {
+                kalshi
+                    .markets_page(query, cursor.as_deref())
+                    .await
+                    .with_context(|| format!("fetching markets ({query:?}) after {pages} pages"))
+            }
+        };
         let mut cursors = CursorGuard::new("GET /markets");
-        let mut cursor: Option<String> = None;
+        self.check_deadline()?;
+        let mut page = fetch(None, stats.pages).await?;
         loop {
-            self.check_deadline()?;
-            let page = self
-                .kalshi
-                .markets_page(&query, cursor.as_deref())
-                .await
-                .with_context(|| {
-                    format!("fetching markets ({query:?}) after {} pages", stats.pages)
-                })?;
             stats.pages += 1;
-            let next = cursors.next(page.cursor)?;
-            self.store_page(page.markets, kind, seen, stats).await?;
-            match next {
-                Some(next) => cursor = Some(next),
+            let following = match cursors.next(page.cursor)? {
+                Some(cursor) => {
+                    self.check_deadline()?;
+                    Some(fetch(Some(cursor), stats.pages))
+                }
+                None => None,
+            };
+            let (stored, fetched) =
+                tokio::join!(self.store_page(page.markets, kind, seen, stats), async {
+                    match following {
+                        Some(fetching) => fetching.await.map(Some),
+                        None => Ok(None),
+                    }
+                });
+            stored?;
+            match fetched? {
+                Some(next_page) => page = next_page,
                 None => return Ok(()),
             }
         }
@@ -307,8 +335,17 @@ impl<'a> Collector<'a> {
         series_wanted.sort();
         series_wanted.dedup();
         let stored = catalog::known_series(self.pool, &series_wanted).await?;
+        let mut unknown: Vec<&String> = series_wanted
+            .iter()
+            .filter(|s| !stored.contains(*s))
+            .collect();
+        if unknown.len() >= SERIES_LIST_THRESHOLD && !self.series_list_read {
+            self.read_series_list(stats).await?;
+            // Whatever the list did not have, Kalshi does not know: no per-series look-ups.
+            unknown.clear();
+        }
         let mut series = Vec::new();
-        for ticker in series_wanted.iter().filter(|s| !stored.contains(*s)) {
+        for ticker in unknown {
             if let Some(raw) = self
                 .kalshi
                 .series(ticker)
@@ -323,6 +360,39 @@ impl<'a> Collector<'a> {
         }
         self.known_series.extend(series_wanted);
         self.store_catalog(&series, &events, &rejected, stats).await
+    }
+
+    /// Reads `GET /series` once and stores every series in it, in batches, so memory holds the
+    /// body and one batch, never the parsed list.
+    async fn read_series_list(&mut self, stats: &mut PassStats) -> anyhow::Result<()> {
+        self.check_deadline()?;
+        let body = self
+            .kalshi
+            .all_series_body()
+            .await
+            .context("fetching the series list")?;
+        self.series_list_read = true;
+        stats.series_lists += 1;
+        // Walked on a blocking thread; each batch is stored while the next is read.
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Box<RawValue>>>(1);
+        let walker = tokio::task::spawn_blocking(move || {
+            series_list::for_each_batch(&body, SERIES_BATCH, &mut |batch| {
+                // A closed channel means the storing side failed; its error is reported.
+                let _ = sender.blocking_send(batch);
+            })
+        });
+        while let Some(batch) = batches.recv().await {
+            let (series, rejected) = parse_all(batch, parse_series, "kalshi.series");
+            self.known_series
+                .extend(series.iter().map(|s| s.ticker.clone()));
+            self.store_catalog(&series, &[], &rejected, stats).await?;
+        }
+        let listed = walker
+            .await
+            .context("reading the series list")?
+            .context("decoding GET /series")?;
+        tracing::info!(listed, "read Kalshi's series list");
+        Ok(())
     }
 
     async fn store_catalog(

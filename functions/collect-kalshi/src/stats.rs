@@ -15,6 +15,8 @@ pub struct PassStats {
     pub settlement_lookups: u64,
     /// Of those, the ones found only in Kalshi's historical tier.
     pub settlement_archived: u64,
+    /// `GET /series` list fetches (at most one per invocation, when many series are unknown).
+    pub series_lists: u64,
 }
 
 impl PassStats {
@@ -29,5 +31,6 @@ impl PassStats {
         self.orderbooks += other.orderbooks;
         self.settlement_lookups += other.settlement_lookups;
         self.settlement_archived += other.settlement_archived;
+        self.series_lists += other.series_lists;
     }
 }

@@ -179,7 +179,10 @@ pub async fn insert_trades(
                 as t(trade_id, ticker, created_time, yes_price, no_price, count, taker_side,
                      is_block_trade, tier, raw)
           order by trade_id
-         on conflict (trade_id) do nothing",
+         -- No conflict target: the key is trade_id on plain PostgreSQL and (ticker, created_time,
+         -- trade_id) on TimescaleDB, where kalshi_trades is a hypertable (migration
+         -- 20261201000400_storage.sql); either way a trade already stored is skipped.
+         on conflict do nothing",
     )
     .bind(&ids)
     .bind(&tickers)

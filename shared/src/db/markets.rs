@@ -1,8 +1,8 @@
 //! Markets and their snapshots. One page of markets is written in one transaction: the catalog
 //! row upserted when its metadata changed, and a snapshot only when the quote changed since the
-//! market's last stored snapshot or that snapshot is older than the heartbeat. "Changed" is
-//! decided the same way as for game states (`super::games`): the stored row must contain the
-//! new one's values.
+//! market's last stored snapshot or that snapshot is older than the heartbeat. Snapshots store
+//! the payload split (see `super::snapshot_split` and migrations/20261201000400_storage.sql) and
+//! are written through COPY.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::{Market, Price};
+use super::snapshot_split::{self, SnapshotParts};
+use crate::domain::Market;
 
 /// What one page write changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -153,6 +154,9 @@ async fn upsert_markets(
     Ok(result.rows_affected())
 }
 
+/// The page's snapshots, written as COPY into a session-local staging table and one
+/// insert-select: PostgreSQL receives typed text (no payload to parse unless a catalog version is
+/// new) and decides in one statement which markets changed.
 async fn insert_snapshots(
     conn: &mut PgConnection,
     markets: &[&Market],
@@ -160,70 +164,179 @@ async fn insert_snapshots(
     observed_at: DateTime<Utc>,
     heartbeat_minutes: u32,
 ) -> Result<u64, sqlx::Error> {
-    let quote = |f: fn(&Market) -> Option<Decimal>| -> Vec<Option<Decimal>> {
-        markets.iter().map(|m| f(m)).collect()
-    };
-    let depths: Vec<Option<&str>> = markets
+    let parts = markets
         .iter()
-        .map(|m| depth.get(m.ticker.as_str()).map(|d| d.get()))
-        .collect();
-    // language=PostgreSQL
-    let inserted = sqlx::query_scalar!(
-        r#"with batch as (
-             select *
-               from unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
-                           $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[],
-                           $10::numeric[], $11::numeric[], $12::numeric[], $13::text[], $14::text[])
-                    as b(ticker, status, yes_bid, yes_ask, no_bid, no_ask, yes_bid_size,
-                         yes_ask_size, last_price, volume, volume_24h, open_interest, depth, raw)
+        .map(|m| snapshot_split::split(m))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+
+    // Runtime SQL from here to the versions: the staging table is a temporary table, which
+    // sqlx's offline check (run against the migrated schema) cannot see.
+    sqlx::query(
+        "do $$ begin
+           if to_regclass('pg_temp.market_snapshot_stage') is null then
+             create temporary table market_snapshot_stage (
+                 ticker text not null, status text not null, yes_bid numeric, yes_ask numeric,
+                 no_bid numeric, no_ask numeric, yes_bid_size numeric, yes_ask_size numeric,
+                 last_price numeric, volume numeric, volume_24h numeric, open_interest numeric,
+                 previous_yes_bid numeric, previous_yes_ask numeric, previous_price numeric,
+                 depth jsonb, body_md5 uuid not null, extra jsonb, missing text[]
+             ) on commit delete rows;
+           end if;
+         end $$",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let mut rows = Vec::with_capacity(markets.len() * 160);
+    for (market, parts) in markets.iter().zip(&parts) {
+        copy_row(
+            &mut rows,
+            market.ticker.as_str(),
+            parts,
+            depth.get(market.ticker.as_str()).map(|d| d.get()),
+        );
+    }
+    let mut copy = conn
+        .copy_in_raw(
+            "copy market_snapshot_stage (ticker, status, yes_bid, yes_ask, no_bid, no_ask,
+                 yes_bid_size, yes_ask_size, last_price, volume, volume_24h, open_interest,
+                 previous_yes_bid, previous_yes_ask, previous_price, depth, body_md5, extra,
+                 missing) from stdin",
+        )
+        .await?;
+    copy.send(rows).await?;
+    copy.finish().await?;
+
+    // Catalog versions not stored yet (every market on a first pass, a changed one later): only
+    // their bodies are sent and parsed.
+    let unknown: Vec<(String, uuid::Uuid)> = sqlx::query_as(
+        "select st.ticker, st.body_md5 from market_snapshot_stage st
+          where not exists (select 1 from market_versions v
+                             where v.ticker = st.ticker and v.body_md5 = st.body_md5)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if !unknown.is_empty() {
+        let bodies: HashMap<&str, &str> = markets
+            .iter()
+            .zip(&parts)
+            .map(|(m, p)| (m.ticker.as_str(), p.body.as_str()))
+            .collect();
+        let (tickers, hashes): (Vec<String>, Vec<uuid::Uuid>) = unknown.into_iter().unzip();
+        let texts: Vec<&str> = tickers
+            .iter()
+            .map(|t| bodies.get(t.as_str()).copied().unwrap_or("{}"))
+            .collect();
+        // language=PostgreSQL
+        sqlx::query!(
+            "insert into market_versions (ticker, body_md5, body, first_observed_at)
+             select v.ticker, v.body_md5, v.body::jsonb, $4
+               from unnest($1::text[], $2::uuid[], $3::text[]) as v(ticker, body_md5, body)
+             on conflict (ticker, body_md5) do nothing",
+            &tickers,
+            &hashes,
+            &texts as _,
+            observed_at,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Due: no snapshot yet, the last one older than the heartbeat, or a quote value (depth only
+    // when fetched) that differs from it. A subquery row, not the hypertable's whole row:
+    // TimescaleDB 2.28 cannot build whole-row values of compressed chunks. Runtime SQL: reads
+    // the staging table (see above).
+    let inserted: i64 = sqlx::query_scalar(
+        "with due as (
+             select st.*
+               from market_snapshot_stage st
+               join markets m on m.ticker = st.ticker
+               left join lateral (
+                   select ms.observed_at, ms.status, ms.yes_bid, ms.yes_ask, ms.no_bid, ms.no_ask,
+                          ms.yes_bid_size, ms.yes_ask_size, ms.last_price, ms.volume,
+                          ms.volume_24h, ms.open_interest, ms.depth
+                     from market_snapshots ms
+                    where ms.ticker = m.ticker and ms.observed_at = m.last_snapshot_at
+                      and ms.source = 'rest'
+               ) s on true
+              where s.observed_at is null
+                 or s.observed_at <= $1 - make_interval(mins => $2)
+                 or (s.status, s.yes_bid, s.yes_ask, s.no_bid, s.no_ask, s.yes_bid_size,
+                     s.yes_ask_size, s.last_price, s.volume, s.volume_24h, s.open_interest)
+                    is distinct from
+                    (st.status, st.yes_bid, st.yes_ask, st.no_bid, st.no_ask, st.yes_bid_size,
+                     st.yes_ask_size, st.last_price, st.volume, st.volume_24h, st.open_interest)
+                 or (st.depth is not null and s.depth is distinct from st.depth)
          ),
          inserted as (
              insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
                                            no_bid, no_ask, yes_bid_size, yes_ask_size, last_price,
-                                           volume, volume_24h, open_interest, depth, raw)
-             select b.ticker, $15::timestamptz, 'rest', b.status, b.yes_bid, b.yes_ask, b.no_bid, b.no_ask,
-                    b.yes_bid_size, b.yes_ask_size, b.last_price, b.volume, b.volume_24h,
-                    b.open_interest, b.depth::jsonb, b.raw::jsonb
-               from batch b
-               join markets m on m.ticker = b.ticker
-               left join market_snapshots s
-                      on s.ticker = m.ticker and s.observed_at = m.last_snapshot_at and s.source = 'rest'
-              where s.ticker is null
-                 or s.observed_at <= $15::timestamptz - make_interval(mins => $16::int4)
-                 -- Changed unless the stored row already holds every value of the batch's row
-                 -- (named like the table's columns) but the payloads: a column added to the
-                 -- batch is compared without another edit. Depth counts only when fetched.
-                 or not to_jsonb(s) @> (to_jsonb(b) - 'depth' - 'raw')
-                 or (b.depth is not null and s.depth is distinct from b.depth::jsonb)
+                                           volume, volume_24h, open_interest, previous_yes_bid,
+                                           previous_yes_ask, previous_price, depth, version_id,
+                                           extra, missing)
+             select d.ticker, $1, 'rest', d.status, d.yes_bid, d.yes_ask, d.no_bid, d.no_ask,
+                    d.yes_bid_size, d.yes_ask_size, d.last_price, d.volume, d.volume_24h,
+                    d.open_interest, d.previous_yes_bid, d.previous_yes_ask, d.previous_price,
+                    d.depth,
+                    -- Stored above; a missing one fails loudly on version_id's NOT NULL.
+                    v.id, d.extra, d.missing
+               from due d
+               left join market_versions v on v.ticker = d.ticker and v.body_md5 = d.body_md5
              on conflict (ticker, observed_at, source) do nothing
              returning ticker
          ),
          moved as (
-             update markets m set last_snapshot_at = $15::timestamptz
+             update markets m set last_snapshot_at = $1
                from inserted i
-              where m.ticker = i.ticker and m.last_snapshot_at is distinct from $15::timestamptz
+              where m.ticker = i.ticker and m.last_snapshot_at is distinct from $1
          )
-         select count(*) as "inserted!" from inserted"#,
-        markets.iter().map(|m| m.ticker.as_str()).collect::<Vec<_>>() as _,
-        markets.iter().map(|m| m.quote.status.as_str()).collect::<Vec<_>>() as _,
-        quote(|m| m.quote.yes_bid.map(Price::get)) as _,
-        quote(|m| m.quote.yes_ask.map(Price::get)) as _,
-        quote(|m| m.quote.no_bid.map(Price::get)) as _,
-        quote(|m| m.quote.no_ask.map(Price::get)) as _,
-        quote(|m| m.quote.yes_bid_size) as _,
-        quote(|m| m.quote.yes_ask_size) as _,
-        quote(|m| m.quote.last_price.map(Price::get)) as _,
-        quote(|m| m.quote.volume) as _,
-        quote(|m| m.quote.volume_24h) as _,
-        quote(|m| m.quote.open_interest) as _,
-        depths as _,
-        markets.iter().map(|m| m.raw.get()).collect::<Vec<_>>() as _,
-        observed_at,
-        i32::try_from(heartbeat_minutes).unwrap_or(i32::MAX),
+         select count(*) from inserted",
     )
-    .fetch_one(conn)
+    .bind(observed_at)
+    .bind(i32::try_from(heartbeat_minutes).unwrap_or(i32::MAX))
+    .fetch_one(&mut *conn)
     .await?;
     Ok(u64::try_from(inserted).unwrap_or(0))
+}
+
+/// One staging row in COPY's text format.
+fn copy_row(out: &mut Vec<u8>, ticker: &str, parts: &SnapshotParts, depth: Option<&str>) {
+    copy_field(out, Some(ticker));
+    for value in &parts.quote {
+        out.push(b'\t');
+        copy_field(out, value.as_deref());
+    }
+    out.push(b'\t');
+    copy_field(out, depth);
+    out.push(b'\t');
+    copy_field(out, Some(&parts.body_md5.to_string()));
+    out.push(b'\t');
+    copy_field(out, parts.extra.as_deref());
+    out.push(b'\t');
+    // Quote key names need no quoting inside an array literal.
+    let missing = parts
+        .missing
+        .as_ref()
+        .map(|keys| format!("{{{}}}", keys.join(",")));
+    copy_field(out, missing.as_deref());
+    out.push(b'\n');
+}
+
+/// A COPY text field: `\N` for null, backslash and the delimiters escaped.
+fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
+    let Some(value) = value else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    for &byte in value.as_bytes() {
+        match byte {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.push(byte),
+        }
+    }
 }
 
 /// Markets not yet final, to follow until Kalshi reports their result; limited to `series` when given.

@@ -20,6 +20,8 @@ pub mod markets;
 pub mod rejects;
 /// The `collection_runs` ledger and the per-function advisory lock.
 pub mod runs;
+/// A market payload split into quote, catalog body and leftovers, as snapshots store it.
+pub mod snapshot_split;
 /// Sports history (load-history): historical games, odds and Elo.
 pub mod sports_history;
 

@@ -4,6 +4,8 @@
 /// Trades, candlesticks and archived markets from both tiers, and the cutoff between them.
 pub mod history;
 mod parse;
+/// `GET /series` read in batches with bounded memory.
+pub mod series_list;
 /// Sports series and milestones, for the game linker.
 pub mod sports;
 pub mod wire;
@@ -230,6 +232,20 @@ impl KalshiClient {
             Err(Error::Fetch(e)) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The body of `GET /series`: every series Kalshi lists, in one response (no pagination).
+    /// Walk it with [`series_list::for_each_batch`] rather than parsing it whole.
+    #[tracing::instrument(name = "kalshi.series_list", skip(self))]
+    pub async fn all_series_body(&self) -> Result<bytes::Bytes> {
+        let url = format!("{}/series", self.base);
+        Ok(get_bytes(
+            || self.http.get(&url),
+            &self.bucket,
+            &self.retry,
+            retry_429_and_5xx,
+        )
+        .await?)
     }
 
     /// Series whose metadata changed since `since`.

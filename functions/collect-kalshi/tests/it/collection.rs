@@ -85,7 +85,7 @@ async fn a_pass_stores_every_open_market_across_pages_exactly_as_quoted() {
         None
     );
     assert_eq!(
-        app.text("select raw->'a_field_added_next_week'->>'nested' from market_snapshots where ticker = 'KXNFLGAME-26SEP13DALNYG-DAL'").await.as_deref(),
+        app.text("select market_snapshot_raw(s)->'a_field_added_next_week'->>'nested' from market_snapshots s where ticker = 'KXNFLGAME-26SEP13DALNYG-DAL'").await.as_deref(),
         Some("[1, 2]")
     );
     // The catalog came along: events, and series with their fee parameters.

@@ -10,3 +10,4 @@ mod lambda;
 mod linking;
 mod live;
 mod settlement;
+mod storage;

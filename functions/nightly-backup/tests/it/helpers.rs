@@ -146,11 +146,13 @@ pub async fn seed(pool: &PgPool, big_day: bool) {
     }
     if big_day {
         // ~16 MB of hex text (half of it entropy) on one day: more than one 5 MiB part after zstd.
+        // In `depth`, which a snapshot stores itself (a payload in `raw` would be split into
+        // market_versions by the storage migration, moving the bytes out of the day).
         sqlx::query(
-            r#"insert into market_snapshots (ticker, observed_at, source, status, raw)
+            r#"insert into market_snapshots (ticker, observed_at, source, status, depth, raw)
                select 'KX-BIG', '2026-09-15'::timestamptz + make_interval(secs => g), 'backfill', 'active',
                       jsonb_build_object('noise', (select string_agg(md5(random()::text || g || i), '')
-                                                     from generate_series(1, 200) i))
+                                                     from generate_series(1, 200) i)), '{}'
                  from generate_series(1, 2500) g"#,
         )
         .execute(pool)

@@ -343,8 +343,12 @@ async fn series_list(State(state): State<Shared>, RawQuery(query): RawQuery) -> 
         return fault;
     }
     let s = state.lock().expect("fake state");
-    if param(&params(&query), "min_updated_ts").is_some() && !s.changed_series.is_empty() {
-        return Json(json!({ "series": s.changed_series })).into_response();
+    if param(&params(&query), "min_updated_ts").is_some() {
+        if !s.changed_series.is_empty() {
+            return Json(json!({ "series": s.changed_series })).into_response();
+        }
+        // Kalshi sometimes sends `null` for an empty list.
+        return Json(json!({ "series": null })).into_response();
     }
     if let Some(category) = param(&params(&query), "category") {
         let mut listed: Vec<Value> = s
@@ -356,8 +360,10 @@ async fn series_list(State(state): State<Shared>, RawQuery(query): RawQuery) -> 
         listed.sort_by_key(|v| v["ticker"].as_str().unwrap_or_default().to_owned());
         return Json(json!({ "series": listed })).into_response();
     }
-    // Kalshi sometimes sends `null` for an empty list.
-    Json(json!({ "series": null })).into_response()
+    // No filter: the whole catalog, in one response, as Kalshi serves it.
+    let mut all: Vec<&Value> = s.series.values().collect();
+    all.sort_by_key(|v| v["ticker"].as_str().unwrap_or_default().to_owned());
+    Json(json!({ "series": all })).into_response()
 }
 
 /// `GET /milestones`: one page (`limit` is required by Kalshi; refused without it, as Kalshi does).
