@@ -163,9 +163,9 @@ async fn backfilled_states_are_left_out_unless_asked_for() {
     seed_games(&db).await;
     // States loaded after the fact from ESPN summaries (migration 20261201000350).
     sqlx::raw_sql("update game_states set source = 'backfill' where espn_event_id = 'G2'")
-    .execute(&db.pool)
-    .await
-    .expect("marking a backfilled game");
+        .execute(&db.pool)
+        .await
+        .expect("marking a backfilled game");
 
     let folder = Folder::new();
     let id = back_up(&db, &folder, false).await;
