@@ -1,14 +1,15 @@
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use precog::espn::{is_league, LEAGUES};
+use precog::espn::{default_summary_seconds, is_league, LEAGUES};
 use precog::runner::{BadEvent, Event};
 use serde::Deserialize;
 
 /// `{}` follows all seven leagues for today's US-Eastern slate. Examples:
 /// `{"leagues":["football/nfl"],"live_interval_seconds":10,"max_seconds":285}`,
 /// `{"leagues":["basketball/nba"],"date":"20261120"}` (one ET day, e.g. to catch up).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CollectEvent {
     /// ESPN `sport/league` slugs; default every league in [`LEAGUES`].
@@ -19,10 +20,15 @@ pub struct CollectEvent {
     pub max_seconds: Option<u64>,
     /// The US-Eastern day to read (`YYYYMMDD`); default today's, recomputed every pass.
     pub date: Option<String>,
-    /// Also read each live game's summary for its win-probability series when the scoreboard
-    /// carries none (one extra request per such game per pass).
-    #[serde(default)]
+    /// Read live games' summaries for their win probability where the scoreboard carries none
+    /// (default true; `false` turns every summary off).
+    #[serde(default = "yes")]
     pub summary_win_probability: bool,
+    /// Per league, read a live game's summary at most this often, in seconds (0: never),
+    /// overriding [`precog::espn::SUMMARY_SECONDS`]; a league named here that has no default
+    /// (football) is read too.
+    #[serde(default)]
+    pub summary_seconds: BTreeMap<String, u64>,
     /// Re-link every game-series market to its ESPN game, not only what changed (after an
     /// alias fix; docs/linking.md).
     #[serde(default)]
@@ -30,6 +36,10 @@ pub struct CollectEvent {
 }
 
 pub const DEFAULT_LIVE_INTERVAL_SECONDS: u64 = 10;
+
+fn yes() -> bool {
+    true
+}
 
 impl CollectEvent {
     pub fn leagues(&self) -> Vec<String> {
@@ -47,6 +57,18 @@ impl CollectEvent {
             self.live_interval_seconds
                 .unwrap_or(DEFAULT_LIVE_INTERVAL_SECONDS),
         )
+    }
+
+    /// How often to read a live game's summary in `league`; `None`: never.
+    pub fn summary_cadence(&self, league: &str) -> Option<Duration> {
+        if !self.summary_win_probability {
+            return None;
+        }
+        let seconds = match self.summary_seconds.get(league) {
+            Some(seconds) => *seconds,
+            None => default_summary_seconds(league)?,
+        };
+        (seconds > 0).then(|| Duration::from_secs(seconds))
     }
 
     /// The explicit day, if the event names one (validated).
@@ -92,6 +114,20 @@ impl Event for CollectEvent {
                 return Err(BadEvent::new("max_seconds", "must be between 1 and 86400"));
             }
         }
+        for (league, seconds) in &self.summary_seconds {
+            if !is_league(league) {
+                return Err(BadEvent::new(
+                    "summary_seconds",
+                    format!("`{league}` is not a league collect-espn follows"),
+                ));
+            }
+            if *seconds > 3600 {
+                return Err(BadEvent::new(
+                    "summary_seconds",
+                    format!("`{league}`: at most 3600 seconds (0 turns it off)"),
+                ));
+            }
+        }
         if let Some(date) = &self.date {
             if parse_day(date).is_none() {
                 return Err(BadEvent::new(
@@ -123,6 +159,11 @@ mod tests {
             (json!({"max_seconds": "soon"}), "max_seconds"),
             (json!({"date": "2026-11-21"}), "date"),
             (json!({"leauges": ["football/nfl"]}), "leauges"),
+            (json!({"summary_seconds": {"nba": 30}}), "summary_seconds"),
+            (
+                json!({"summary_seconds": {"basketball/nba": 7200}}),
+                "summary_seconds",
+            ),
         ];
         for (payload, field) in cases {
             let err =
@@ -143,5 +184,32 @@ mod tests {
         .expect("valid");
         assert_eq!(event.leagues(), vec!["football/nfl".to_owned()]);
         assert_eq!(event.date(), NaiveDate::from_ymd_opt(2026, 11, 22));
+    }
+
+    #[test]
+    fn summaries_are_read_by_default_where_the_scoreboard_has_no_probability() {
+        let minute = Some(Duration::from_secs(60));
+        let (event, _) = parse_event::<CollectEvent>(json!({}), Trigger::Schedule).expect("valid");
+        assert_eq!(event.summary_cadence("basketball/nba"), minute);
+        assert_eq!(
+            event.summary_cadence("hockey/nhl"),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            event.summary_cadence("football/nfl"),
+            None,
+            "on the scoreboard"
+        );
+        let (event, _) = parse_event::<CollectEvent>(
+            json!({"summary_seconds": {"basketball/nba": 0, "football/nfl": 60}}),
+            Trigger::Manual,
+        )
+        .expect("valid");
+        assert_eq!(event.summary_cadence("basketball/nba"), None);
+        assert_eq!(event.summary_cadence("football/nfl"), minute);
+        let (event, _) =
+            parse_event::<CollectEvent>(json!({"summary_win_probability": false}), Trigger::Manual)
+                .expect("valid");
+        assert_eq!(event.summary_cadence("basketball/nba"), None);
     }
 }

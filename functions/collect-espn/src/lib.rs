@@ -1,12 +1,15 @@
 //! `collect-espn`: one pass reads each requested league's ESPN scoreboard for the US-Eastern day,
-//! upserts the games and stores every game state that changed; while any of those games is live
-//! the pass repeats every `live_interval_seconds` until the deadline.
+//! reads the summaries of live games whose win probability lives there (within ESPN's request
+//! budget), upserts the games and stores every game state that changed; while any of those games
+//! is live the pass repeats every `live_interval_seconds` until the deadline.
 #![forbid(unsafe_code)]
 
 /// One pass over the requested leagues.
 mod collector;
 /// The event a schedule or a person sends.
 mod event;
+/// Which live games' summaries a pass reads, within ESPN's request budget.
+mod summaries;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -26,6 +29,9 @@ pub struct CollectEspn {
     espn: EspnClient,
     /// Status names outside ESPN's known set, logged once per process rather than every pass.
     unknown_statuses: Mutex<HashSet<String>>,
+    /// The win probabilities read from summaries, and when: the cadence outlives an invocation
+    /// when the process does (a warm Lambda environment).
+    summary_memory: Mutex<summaries::Memory>,
 }
 
 impl CollectEspn {
@@ -34,6 +40,7 @@ impl CollectEspn {
             pool,
             espn,
             unknown_statuses: Mutex::new(HashSet::new()),
+            summary_memory: Mutex::new(summaries::Memory::default()),
         }
     }
 
@@ -80,6 +87,7 @@ impl Function for CollectEspn {
             event: &event,
             run,
             unknown_statuses: &self.unknown_statuses,
+            summary_memory: &self.summary_memory,
         };
         let interval = event.live_interval();
         let mut passes = Passes::new(run.deadline());

@@ -31,6 +31,10 @@ pub struct BackupEvent {
     /// Backup only: continue an unfinished backup, or do nothing (the follow-up schedule).
     #[serde(default)]
     pub resume_only: bool,
+    /// Backup only: keep game states marked `source = 'backfill'` (loaded after the game) in the
+    /// training export, which leaves them out by default.
+    #[serde(default)]
+    pub training_include_backfilled: bool,
     /// The invocation's budget when not under Lambda (Lambda's own deadline caps it).
     pub max_seconds: Option<u64>,
 }
@@ -46,6 +50,10 @@ impl std::fmt::Debug for BackupEvent {
             .field("backup", &self.backup)
             .field("allow_non_empty", &self.allow_non_empty)
             .field("resume_only", &self.resume_only)
+            .field(
+                "training_include_backfilled",
+                &self.training_include_backfilled,
+            )
             .field("max_seconds", &self.max_seconds)
             .finish()
     }
@@ -86,6 +94,12 @@ impl Event for BackupEvent {
         }
         if self.resume_only && self.mode != Mode::Backup {
             return Err(BadEvent::new("resume_only", "is only for mode backup"));
+        }
+        if self.training_include_backfilled && self.mode != Mode::Backup {
+            return Err(BadEvent::new(
+                "training_include_backfilled",
+                "is only for mode backup",
+            ));
         }
         if let Some(id) = &self.backup {
             if self.mode == Mode::Backup {
@@ -155,6 +169,10 @@ mod tests {
             (
                 json!({"mode": "verify", "resume_only": true}),
                 "resume_only",
+            ),
+            (
+                json!({"mode": "verify", "training_include_backfilled": true}),
+                "training_include_backfilled",
             ),
         ] {
             let bad = parse(event.clone()).expect_err(&event.to_string());

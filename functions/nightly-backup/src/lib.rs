@@ -143,10 +143,17 @@ impl Function for NightlyBackup {
             Mode::Backup => {
                 // Boxed: the three modes' futures are large, and nesting them inline overflows
                 // the compiler's layout depth in the runner's future.
+                // The event may ask for backfilled game states in the training export; the
+                // setting is the deployment's default.
+                let settings = Settings {
+                    training_include_backfilled: self.settings.training_include_backfilled
+                        || event.training_include_backfilled,
+                    ..self.settings.clone()
+                };
                 let report = Box::pin(backup::run(
                     &self.pool,
                     storage,
-                    &self.settings,
+                    &settings,
                     run.deadline(),
                     event.resume_only,
                     &|rows| run.add_written(rows),

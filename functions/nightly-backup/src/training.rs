@@ -6,10 +6,11 @@
 //! The join follows `game_timeline` (migration `20261201000110_asof.sql`): the latest snapshot at
 //! or before the state (never a later one; equal counts), null when older than
 //! [`MAX_QUOTE_AGE`], and only links whose `knowable_at` is at or before the state. It is written
-//! out here rather than called so the backfill filter can be added: when `game_states` has a
-//! `source` column (states loaded after the fact from ESPN summaries say `backfill` there), those
-//! rows are left out unless `BACKUP_TRAINING_INCLUDE_BACKFILLED` is set. NUMERIC columns are
-//! Parquet DECIMAL as in the per-day files (see [`crate::decimal`]).
+//! out here rather than called so the backfill filter can be added: states loaded after the fact
+//! from ESPN summaries say `source = 'backfill'` (migration `20261201000350`), and are left out
+//! unless the backup's event says `"training_include_backfilled": true` (or the deployment sets
+//! `BACKUP_TRAINING_INCLUDE_BACKFILLED`): a model must not learn from probabilities nobody saw
+//! live. NUMERIC columns are Parquet DECIMAL as in the per-day files (see [`crate::decimal`]).
 
 use anyhow::Context;
 use chrono::{Duration, NaiveDate, NaiveTime};
@@ -168,8 +169,9 @@ pub fn applies(tables: &[Table]) -> bool {
         .all(|name| tables.iter().any(|t| t.name == *name))
 }
 
-/// Whether backfilled states are left out: when `game_states` marks them (a `source` column)
-/// and the settings do not ask for them.
+/// Whether backfilled states are left out: when `game_states` marks them (a `source` column,
+/// there since migration `20261201000350`) and neither the event nor the settings ask for them
+/// (the handler folds the event's ask into `settings`).
 pub fn excludes_backfill(tables: &[Table], settings: &Settings) -> bool {
     let has_source = tables
         .iter()

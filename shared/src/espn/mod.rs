@@ -1,5 +1,5 @@
-//! ESPN's public (unofficial) site API: one scoreboard per league per pass, and optionally a
-//! game's summary for its win-probability series. docs/espn-api.md explains the sharp edges
+//! ESPN's public (unofficial) site API: one scoreboard per league per pass, and a live game's
+//! summary for its win-probability series where the scoreboard has none. docs/espn-api.md explains the sharp edges
 //! handled here: a User-Agent filter, 403 as throttling, US-Eastern `dates`, silent truncation.
 
 mod parse;
@@ -29,6 +29,28 @@ pub const LEAGUES: &[(&str, Option<&str>)] = &[
     ("hockey/nhl", None),
     ("baseball/mlb", None),
 ];
+
+/// The leagues whose live win probability is not on the scoreboard but in the game summary
+/// (`…/summary?event=ID`, the last point of `winprobability`), with the default cadence in
+/// seconds at which collect-espn reads one live game's summary. Football carries it on the
+/// scoreboard and is not here. The defaults fit a busy night (15 NBA + 15 NHL games live, every
+/// scoreboard each 10 s) inside the default 1.5 requests/s with a fifth to spare; the README
+/// gives the arithmetic. Fast-scoring leagues are read more often.
+pub const SUMMARY_SECONDS: &[(&str, u64)] = &[
+    ("basketball/nba", 60),
+    ("basketball/wnba", 60),
+    ("basketball/mens-college-basketball", 180),
+    ("hockey/nhl", 120),
+    ("baseball/mlb", 120),
+];
+
+/// The default summary cadence of `league`, if its win probability lives in the summary.
+pub fn default_summary_seconds(league: &str) -> Option<u64> {
+    SUMMARY_SECONDS
+        .iter()
+        .find(|(slug, _)| *slug == league)
+        .map(|(_, seconds)| *seconds)
+}
 
 /// Whether `slug` is one of [`LEAGUES`].
 pub fn is_league(slug: &str) -> bool {
@@ -146,6 +168,7 @@ pub struct EspnClient {
     bucket: TokenBucket,
     retry: RetryPolicy,
     limit: u32,
+    requests_per_second: f64,
 }
 
 impl EspnClient {
@@ -161,7 +184,13 @@ impl EspnClient {
             bucket: TokenBucket::new(settings.requests_per_second, 1),
             retry: settings.retry.clone(),
             limit: settings.scoreboard_limit,
+            requests_per_second: settings.requests_per_second,
         })
+    }
+
+    /// The token bucket's rate: the budget a collector plans its requests against.
+    pub fn requests_per_second(&self) -> f64 {
+        self.requests_per_second
     }
 
     /// `GET /apis/site/v2/sports/{league}/scoreboard?dates=YYYYMMDD&limit=N[&groups=G]`: always an

@@ -310,7 +310,7 @@ async fn every_league_gets_one_scoreboard_call_for_an_explicit_day_and_college_a
 }
 
 #[tokio::test]
-async fn the_summary_series_fills_in_win_probability_for_live_games_when_asked() {
+async fn the_summary_series_fills_in_win_probability_for_live_nba_games_by_default() {
     let app = spawn_app().await;
     app.espn.set_events(
         "basketball/nba",
@@ -328,9 +328,7 @@ async fn the_summary_series_fills_in_win_probability_for_live_games_when_asked()
         {"homeWinPercentage": 0.52, "tiePercentage": 0.0, "playId": "4018000011"},
         {"homeWinPercentage": 0.61, "tiePercentage": 0.0, "playId": "4018000012"}]}),
     );
-    let mut event = one_pass(&["basketball/nba"]);
-    event["summary_win_probability"] = json!(true);
-    let summary = app.run_ok(event).await;
+    let summary = app.run_ok(one_pass(&["basketball/nba"])).await;
     assert_eq!(summary.details["summaries"], 1, "{summary:?}");
     let row = sqlx::query("select home_win_probability, away_win_probability, win_probability_source from game_states")
         .fetch_one(&app.db.pool).await.expect("state");

@@ -23,10 +23,21 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_user_agent(user_agent: &str) -> TestApp {
+    spawn_app_with(user_agent, None).await
+}
+
+/// With ESPN's request budget (`ESPN_REQUESTS_PER_SECOND`) at `requests_per_second`.
+pub async fn spawn_app_with_rate(requests_per_second: f64) -> TestApp {
+    spawn_app_with(DEFAULT_USER_AGENT, Some(requests_per_second)).await
+}
+
+async fn spawn_app_with(user_agent: &str, requests_per_second: Option<f64>) -> TestApp {
     let espn = FakeEspn::start().await;
-    let client = settings(&espn.base_url, user_agent)
-        .client()
-        .expect("client");
+    let mut settings = settings(&espn.base_url, user_agent);
+    if let Some(rate) = requests_per_second {
+        settings.requests_per_second = rate;
+    }
+    let client = settings.client().expect("client");
     let app = FunctionApp::start(|pool| CollectEspn::new(pool, client)).await;
     TestApp { app, espn }
 }

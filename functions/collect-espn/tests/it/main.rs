@@ -7,3 +7,4 @@ mod binary;
 mod collection;
 mod faults;
 mod live_loop;
+mod summaries;

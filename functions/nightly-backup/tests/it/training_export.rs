@@ -9,6 +9,8 @@ use arrow_schema::DataType;
 use nightly_backup::backup;
 use nightly_backup::restore;
 use nightly_backup::storage::Storage;
+use nightly_backup::NightlyBackup;
+use precog::runner::{invoke, Report, Trigger};
 use precog::testing::{test_db, TestDb};
 
 use crate::helpers::*;
@@ -157,32 +159,55 @@ async fn each_league_day_gets_a_frame_of_states_with_their_quotes_as_of_each() {
     assert_eq!(frames[1].1, 4, "{frames:?}");
 }
 
+/// A backup through the runner, as a schedule or a person invokes it, into its own folder.
+async fn back_up_with_event(db: &TestDb, folder: &Folder, event: serde_json::Value) -> String {
+    let function = NightlyBackup::new(db.pool.clone(), settings(folder.location()));
+    match invoke(&function, &db.pool, event, Trigger::Manual, None).await {
+        Report::Completed(summary) => summary.details["backup"]
+            .as_str()
+            .expect("the backup id")
+            .to_owned(),
+        other => panic!("expected a completed backup, got {other:?}"),
+    }
+}
+
 #[tokio::test]
-async fn backfilled_states_are_left_out_unless_asked_for() {
+async fn backfilled_states_are_left_out_unless_the_event_asks_for_them() {
     let db = test_db().await;
     seed_games(&db).await;
-    // States loaded after the fact from ESPN summaries (migration 20261201000350).
+    // Game states loaded after the fact from ESPN summaries say so (migration 20261201000350).
     sqlx::raw_sql("update game_states set source = 'backfill' where espn_event_id = 'G2'")
         .execute(&db.pool)
         .await
         .expect("marking a backfilled game");
+    let frame = |folder: &Folder, id: &str| {
+        read_parquet(
+            folder,
+            &format!("backups/{id}/parquet/training/football-nfl/2026-11-20.parquet"),
+        )
+    };
 
     let folder = Folder::new();
-    let id = back_up(&db, &folder, false).await;
-    let nfl = read_parquet(
-        &folder,
-        &format!("backups/{id}/parquet/training/football-nfl/2026-11-20.parquet"),
-    );
-    assert_eq!(texts(&nfl, "espn_event_id"), some(&["G1", "G1", "G1"]));
-
-    let folder = Folder::new();
-    let id = back_up(&db, &folder, true).await;
-    let nfl = read_parquet(
-        &folder,
-        &format!("backups/{id}/parquet/training/football-nfl/2026-11-20.parquet"),
-    );
+    let id = back_up_with_event(&db, &folder, serde_json::json!({})).await;
     assert_eq!(
-        texts(&nfl, "espn_event_id"),
+        texts(&frame(&folder, &id), "espn_event_id"),
+        some(&["G1", "G1", "G1"])
+    );
+
+    let folder = Folder::new();
+    let id = back_up_with_event(
+        &db,
+        &folder,
+        serde_json::json!({"training_include_backfilled": true}),
+    )
+    .await;
+    assert_eq!(
+        texts(&frame(&folder, &id), "espn_event_id"),
         some(&["G1", "G1", "G1", "G2"])
     );
+
+    // The deployment's setting asks for them too (BACKUP_TRAINING_INCLUDE_BACKFILLED).
+    let folder = Folder::new();
+    let id = back_up(&db, &folder, true).await;
+    assert_eq!(texts(&frame(&folder, &id), "espn_event_id").len(), 4);
 }

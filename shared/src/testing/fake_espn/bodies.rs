@@ -236,3 +236,21 @@ pub fn situation_between_plays() -> Value {
     json!({"down": -1, "yardLine": 35, "distance": 10, "homeTimeouts": 3, "awayTimeouts": 3,
            "lastPlay": {"id": "40170000119", "text": "Kickoff", "type": {"id": "53", "text": "Kickoff"}}})
 }
+
+/// A live game's summary (§1.4) with its win-probability series (§5): one entry per play, home
+/// probability and tie as numbers, `playId` the event id plus a play suffix, as strings.
+pub fn summary_body(event_id: &str, home: &[f64]) -> Value {
+    let series: Vec<Value> = home
+        .iter()
+        .enumerate()
+        .map(|(i, p)| json!({"homeWinPercentage": p, "tiePercentage": 0.0, "playId": format!("{event_id}{}", i + 1)}))
+        .collect();
+    json!({
+        "header": {"id": event_id, "season": {"year": 2026, "type": 2},
+                   "competitions": [{"id": event_id, "status": {"type": {"id": "2", "name": "STATUS_IN_PROGRESS", "state": "in", "completed": false}}}]},
+        "plays": [],
+        "winprobability": series,
+        "pickcenter": [],
+        "meta": {"gp_topic": format!("gp-{event_id}"), "lastUpdatedAt": "2026-11-22T19:04Z", "gameState": "in"}
+    })
+}

@@ -43,6 +43,8 @@ pub struct Seen {
     pub path: String,
     pub query: HashMap<String, String>,
     pub user_agent: String,
+    /// When it arrived (request-rate checks).
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -147,6 +149,7 @@ fn record(
         path,
         query,
         user_agent: user_agent.clone(),
+        at: std::time::Instant::now(),
     });
     if !user_agent_passes(&user_agent) {
         return Some(akamai_403());
