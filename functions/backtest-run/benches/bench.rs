@@ -47,6 +47,9 @@ struct Cli {
     /// `sweep`: games in the stored season.
     #[arg(long, global = true, default_value_t = 300)]
     games: i64,
+    /// `read`: which stored data set (`BENCH`, snapshots only; `BGAME`, the season); default both.
+    #[arg(long, global = true)]
+    series: Option<String>,
     /// Local cluster directory when DATABASE_URL is not set.
     #[arg(long, global = true, default_value = "/tmp/precog-backtest-bench")]
     pg_dir: PathBuf,
@@ -284,10 +287,13 @@ async fn main() -> anyhow::Result<()> {
         Phase::E2e => e2e(&cli).await?,
         Phase::Read => {
             let pool = connect(&cli).await?;
-            json!([
-                games::read(&pool, "BENCH").await?,
-                games::read(&pool, "BGAME").await?
-            ])
+            let mut reads = Vec::new();
+            for series in ["BENCH", "BGAME"] {
+                if cli.series.as_deref().is_none_or(|s| s == series) {
+                    reads.push(games::read(&pool, series).await?);
+                }
+            }
+            json!(reads)
         }
         Phase::E2eGames => games::e2e(&connect(&cli).await?, cli.rows).await?,
         Phase::Sweep => games::sweep(&connect(&cli).await?, cli.games).await?,

@@ -359,3 +359,49 @@ async fn the_state_a_game_was_in_when_the_window_opened_is_seen_from_the_first_q
     assert_eq!(rows[0]["reason"]["trigger"], "quote");
     assert_eq!(time(&rows[0]["reason"]["state_observed_at"]), at(-90));
 }
+
+#[tokio::test]
+async fn espn_edge_parameters_sweep_like_any_strategy() {
+    let db = test_db().await;
+    let pool = &db.pool;
+    series(pool, SERIES, "quadratic", "1").await;
+    game(pool, "AAA", "BBB", false).await;
+    linked(pool, HOME, "home", "yes", "verified", at(-120)).await;
+    quote(pool, HOME, at(0), "0.58", "0.60", "rest").await;
+    state(pool, at(10), "0.80", 600, "live").await;
+    state(pool, at(20), "0.85", 300, "live").await;
+    // Edges: 0.18 at +10m, 0.23 at +20m. min_edge 0.20 waits for the second state; 0.25 never
+    // trades; a first-period-only rule still trades (both states are in period 1).
+    let details = run(
+        pool,
+        edge_event(
+            &[HOME],
+            json!({"min_edge": ["0.10", "0.20", "0.25"], "max_period": 1}),
+        ),
+    )
+    .await;
+    assert_eq!(details.combinations, 3);
+    let mut by_edge: Vec<(String, usize)> = details
+        .results
+        .iter()
+        .map(|r| {
+            (
+                r.params["min_edge"].as_str().unwrap_or("").to_owned(),
+                r.trades,
+            )
+        })
+        .collect();
+    by_edge.sort();
+    assert_eq!(
+        by_edge,
+        vec![("0.10".into(), 1), ("0.20".into(), 1), ("0.25".into(), 0)]
+    );
+    let twenty = details
+        .results
+        .iter()
+        .find(|r| r.params["min_edge"] == "0.20")
+        .expect("combination");
+    let rows = executions(pool, twenty.id).await;
+    assert_eq!(time(&rows[0]["entry_time"]), at(20));
+    assert_eq!(rows[0]["reason"]["edge"], "0.23");
+}
