@@ -48,6 +48,8 @@ pub struct Stats {
     /// Of those, the ones only the historical tier still serves.
     pub markets_archived: u64,
     pub catalog_markets_written: u64,
+    /// `market_snapshots` rows replayed from 1-minute candles (`materialise_snapshots`).
+    pub snapshots_materialised: u64,
     pub cutoff: Option<DateTime<Utc>>,
     pub cutoff_reads: u64,
     /// Times the cutoff was found to have moved during the crawl.
@@ -68,7 +70,7 @@ impl Stats {
 
 /// Stop asking Kalshi for more when less than this is left before the deadline: one request
 /// (with its retries) and the page's commit must fit.
-const DEADLINE_SLACK: Duration = Duration::from_secs(2);
+pub const DEADLINE_SLACK: Duration = Duration::from_secs(2);
 
 pub struct Crawl<'a> {
     pub pool: &'a PgPool,

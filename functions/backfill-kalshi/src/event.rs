@@ -29,6 +29,11 @@ pub struct BackfillEvent {
     /// Candle width: `1m`, `1h` (the default) or `1d`.
     #[serde(default)]
     pub period: CandlePeriod,
+    /// After the crawl, replay the selected markets' stored 1-minute candles as
+    /// `market_snapshots` rows with `source = 'backfill'` for the minutes before our own
+    /// snapshots of them begin (needs `"period": "1m"` and candles in `what`).
+    #[serde(default)]
+    pub materialise_snapshots: bool,
     /// The most Kalshi requests this invocation may make; it stops cleanly (and resumes next
     /// time) when they are spent.
     pub max_requests: Option<u64>,
@@ -138,6 +143,14 @@ impl Event for BackfillEvent {
                 ));
             }
         }
+        if self.materialise_snapshots
+            && (self.period != CandlePeriod::OneMinute || !self.what.candles())
+        {
+            return Err(BadEvent::new(
+                "materialise_snapshots",
+                "replays 1-minute candles: needs \"period\": \"1m\" and `what` candles or both",
+            ));
+        }
         if let Some(cap) = self.max_requests {
             if !(1..=1_000_000).contains(&cap) {
                 return Err(BadEvent::new(
@@ -182,6 +195,14 @@ mod tests {
             ),
             (json!({"settled_after": "last week"}), "settled_after"),
             (json!({"tikers": ["A"]}), "tikers"),
+            (
+                json!({"materialise_snapshots": true}),
+                "materialise_snapshots",
+            ),
+            (
+                json!({"materialise_snapshots": true, "period": "1m", "what": "trades"}),
+                "materialise_snapshots",
+            ),
         ];
         for (payload, field) in cases {
             let err = parse_event::<BackfillEvent>(payload.clone(), Trigger::Manual)

@@ -13,6 +13,8 @@ mod crawl;
 mod event;
 /// The markets a run covers, from both tiers, recorded in the catalog.
 mod select;
+/// 1-minute candles replayed as `source = 'backfill'` snapshots, before our own began.
+mod snapshots;
 /// Printed trades, split across the cutoff.
 mod trades;
 
@@ -98,6 +100,9 @@ async fn steps(crawl: &mut crawl::Crawl<'_>, event: &BackfillEvent) -> anyhow::R
     }
     if event.what.candles() {
         candles::crawl(crawl, &targets, event.period).await?;
+    }
+    if event.materialise_snapshots {
+        snapshots::materialise(crawl, &targets).await?;
     }
     Ok(())
 }

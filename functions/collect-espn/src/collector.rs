@@ -141,9 +141,16 @@ impl Collector<'_> {
         }
         let wanted: HashSet<EspnEventId> =
             candidates.iter().map(|c| c.espn_event_id.clone()).collect();
+        // Games on this pass's scoreboards that no longer need a summary (finished, or now on
+        // the scoreboard) are forgotten; games of leagues this invocation did not read are kept
+        // for the invocations that do (a warm process serves both).
+        let on_boards: HashSet<&EspnEventId> = boards
+            .iter()
+            .flat_map(|b| b.parsed.games.iter().map(|(_, s)| &s.espn_event_id))
+            .collect();
         let unknown: Vec<EspnEventId> = {
             let mut memory = self.lock_memory();
-            memory.retain(|id| wanted.contains(id));
+            memory.retain(|id| wanted.contains(id) || !on_boards.contains(id));
             wanted
                 .iter()
                 .filter(|id| memory.carried(id).is_none())

@@ -121,7 +121,7 @@ impl Memory {
         }
     }
 
-    /// Forgets games that are no longer candidates (finished, or their league not asked for).
+    /// Forgets the games `keep` refuses (finished, or no longer needing a summary).
     pub fn retain(&mut self, keep: impl Fn(&EspnEventId) -> bool) {
         self.reads.retain(|id, _| keep(id));
     }

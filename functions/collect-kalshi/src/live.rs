@@ -12,7 +12,7 @@ pub const STALE_AFTER_HOURS: i32 = 3;
 /// 'in'`, not completed, a state stored within [`STALE_AFTER_HOURS`]), sorted.
 pub async fn linked_tickers(pool: &PgPool) -> sqlx::Result<Vec<String>> {
     // language=PostgreSQL
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "select l.ticker
            from games g
            join game_links l on l.espn_event_id = g.espn_event_id
@@ -21,8 +21,8 @@ pub async fn linked_tickers(pool: &PgPool) -> sqlx::Result<Vec<String>> {
             and g.last_state_at > now() - make_interval(hours => $1)
             and l.status in ('matched', 'verified')
           order by l.ticker",
+        STALE_AFTER_HOURS,
     )
-    .bind(STALE_AFTER_HOURS)
     .fetch_all(pool)
     .await
 }

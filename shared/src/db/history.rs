@@ -1,8 +1,10 @@
 //! Kalshi's history: printed trades, candlesticks and the crawl's watermarks. A page is written
 //! with its watermark in the caller's transaction, so the watermark never runs ahead of the rows.
 //!
-//! Pages travel as arrays through `unnest` (one round trip per page), written with runtime
-//! queries like the other bulk writers in this module tree.
+//! Pages travel as arrays through `unnest` (one round trip per page). Every statement is
+//! checked against the schema at build time (`query!`); the array arguments are passed `as _`
+//! because the macros cannot match `Vec<&str>` or `Vec<Option<Decimal>>` to `text[]`/`numeric[]`
+//! by themselves (the casts in the SQL fix their types).
 
 use std::collections::HashMap;
 
@@ -44,39 +46,31 @@ pub async fn watermarks(
     tickers: &[String],
     kind: &str,
 ) -> Result<HashMap<(String, Tier), Watermark>, sqlx::Error> {
-    type Row = (
-        String,
-        String,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        Option<String>,
-    );
     // language=PostgreSQL
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows = sqlx::query!(
         "select ticker, tier, covered_through, window_start, window_end, cursor
            from backfill_watermarks where kind = $1 and ticker = any($2)",
+        kind,
+        tickers,
     )
-    .bind(kind)
-    .bind(tickers)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(ticker, tier, covered_through, start, end, cursor)| {
-            let tier = match tier.as_str() {
+        .filter_map(|row| {
+            let tier = match row.tier.as_str() {
                 "live" => Tier::Live,
                 "historical" => Tier::Historical,
                 _ => return None,
             };
-            let open_window = match (start, end, cursor) {
+            let open_window = match (row.window_start, row.window_end, row.cursor) {
                 (Some(start), Some(end), Some(cursor)) => Some(OpenWindow { start, end, cursor }),
                 _ => None,
             };
             Some((
-                (ticker, tier),
+                (row.ticker, tier),
                 Watermark {
-                    covered_through,
+                    covered_through: row.covered_through,
                     open_window,
                 },
             ))
@@ -98,7 +92,7 @@ pub async fn advance(
         Advance::Covered(through) => (Some(*through), None, None, None),
     };
     // language=PostgreSQL
-    sqlx::query(
+    sqlx::query!(
         "insert into backfill_watermarks
                 (ticker, tier, kind, covered_through, window_start, window_end, cursor, pages, rows)
          values ($1, $2, $3, $4, $5, $6, $7, 1, $8)
@@ -111,15 +105,15 @@ pub async fn advance(
                 pages = backfill_watermarks.pages + 1,
                 rows = backfill_watermarks.rows + excluded.rows,
                 updated_at = now()",
+        ticker,
+        tier.as_str(),
+        kind,
+        covered,
+        start,
+        end,
+        cursor,
+        i64::try_from(rows).unwrap_or(i64::MAX),
     )
-    .bind(ticker)
-    .bind(tier.as_str())
-    .bind(kind)
-    .bind(covered)
-    .bind(start)
-    .bind(end)
-    .bind(cursor)
-    .bind(i64::try_from(rows).unwrap_or(i64::MAX))
     .execute(conn)
     .await?;
     Ok(())
@@ -133,14 +127,14 @@ pub async fn drop_window(
     kind: &str,
 ) -> Result<(), sqlx::Error> {
     // language=PostgreSQL
-    sqlx::query(
+    sqlx::query!(
         "update backfill_watermarks set window_start = null, window_end = null, cursor = null,
                 updated_at = now()
           where ticker = $1 and tier = $2 and kind = $3",
+        ticker,
+        tier.as_str(),
+        kind,
     )
-    .bind(ticker)
-    .bind(tier.as_str())
-    .bind(kind)
     .execute(pool)
     .await?;
     Ok(())
@@ -169,7 +163,7 @@ pub async fn insert_trades(
     let tiers: Vec<&str> = trades.iter().map(|(t, _)| t.tier.as_str()).collect();
     let raws: Vec<&str> = trades.iter().map(|(_, raw)| raw.get()).collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into kalshi_trades (trade_id, ticker, created_time, yes_price, no_price, count,
                                     taker_side, is_block_trade, tier, raw)
          select distinct on (trade_id) trade_id, ticker, created_time, yes_price, no_price, count,
@@ -183,17 +177,17 @@ pub async fn insert_trades(
          -- trade_id) on TimescaleDB, where kalshi_trades is a hypertable (migration
          -- 20261201000400_storage.sql); either way a trade already stored is skipped.
          on conflict do nothing",
+        &ids as _,
+        &tickers as _,
+        &created,
+        &yes,
+        &no,
+        &counts,
+        &sides as _,
+        &blocks as _,
+        &tiers as _,
+        &raws as _,
     )
-    .bind(&ids)
-    .bind(&tickers)
-    .bind(&created)
-    .bind(&yes)
-    .bind(&no)
-    .bind(&counts)
-    .bind(&sides)
-    .bind(&blocks)
-    .bind(&tiers)
-    .bind(&raws)
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
@@ -220,7 +214,7 @@ pub async fn upsert_candles(
     let tiers: Vec<&str> = candles.iter().map(|(c, _)| c.tier.as_str()).collect();
     let raws: Vec<&str> = candles.iter().map(|(_, raw)| raw.get()).collect();
     // language=PostgreSQL
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "insert into kalshi_candles (ticker, period_minutes, end_period_ts,
                 yes_bid_open, yes_bid_high, yes_bid_low, yes_bid_close,
                 yes_ask_open, yes_ask_high, yes_ask_low, yes_ask_close,
@@ -255,28 +249,80 @@ pub async fn upsert_candles(
                 volume = excluded.volume, open_interest = excluded.open_interest,
                 tier = excluded.tier, raw = excluded.raw, collected_at = now()
           where kalshi_candles.raw is distinct from excluded.raw",
+        &tickers as _,
+        &periods,
+        &ends,
+        col(|c| c.yes_bid.open) as _,
+        col(|c| c.yes_bid.high) as _,
+        col(|c| c.yes_bid.low) as _,
+        col(|c| c.yes_bid.close) as _,
+        col(|c| c.yes_ask.open) as _,
+        col(|c| c.yes_ask.high) as _,
+        col(|c| c.yes_ask.low) as _,
+        col(|c| c.yes_ask.close) as _,
+        col(|c| c.price.open) as _,
+        col(|c| c.price.high) as _,
+        col(|c| c.price.low) as _,
+        col(|c| c.price.close) as _,
+        col(|c| c.price_mean) as _,
+        col(|c| c.price_previous) as _,
+        col(|c| c.volume) as _,
+        col(|c| c.open_interest) as _,
+        &tiers as _,
+        &raws as _,
     )
-    .bind(&tickers)
-    .bind(&periods)
-    .bind(&ends)
-    .bind(col(|c| c.yes_bid.open))
-    .bind(col(|c| c.yes_bid.high))
-    .bind(col(|c| c.yes_bid.low))
-    .bind(col(|c| c.yes_bid.close))
-    .bind(col(|c| c.yes_ask.open))
-    .bind(col(|c| c.yes_ask.high))
-    .bind(col(|c| c.yes_ask.low))
-    .bind(col(|c| c.yes_ask.close))
-    .bind(col(|c| c.price.open))
-    .bind(col(|c| c.price.high))
-    .bind(col(|c| c.price.low))
-    .bind(col(|c| c.price.close))
-    .bind(col(|c| c.price_mean))
-    .bind(col(|c| c.price_previous))
-    .bind(col(|c| c.volume))
-    .bind(col(|c| c.open_interest))
-    .bind(&tiers)
-    .bind(&raws)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Replays a market's stored 1-minute candles as quotes: one `market_snapshots` row a minute with
+/// `source = 'backfill'`, observed at the candle's `end_period_ts` (the instant its close was the
+/// book), the close YES bid and ask as the quote and NO's derived from them (NO bid = 1 − YES ask,
+/// NO ask = 1 − YES bid), the close trade price as `last_price`, and the open interest. Only for
+/// minutes before the market's first snapshot of our own (`rest` or `websocket`): replayed quotes
+/// never interleave with collected ones, and never replace one (a different `source` is a
+/// different row). Rows already there are left alone, so running it again adds only candles
+/// crawled since. Volume is left null: a candle's is per minute, a snapshot's is cumulative.
+///
+/// Only typed quote columns, `source` and `raw` are written. `raw` is synthetic, shaped like a
+/// Kalshi market (`ticker`, `status`, `*_dollars` strings, `open_interest_fp`) so whatever reads
+/// Kalshi payloads reads it, with the candle it came from under `precog_backfill`.
+pub async fn materialise_snapshots(
+    conn: &mut PgConnection,
+    ticker: &str,
+) -> Result<u64, sqlx::Error> {
+    // language=PostgreSQL
+    let result = sqlx::query!(
+        "insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
+                                       no_bid, no_ask, last_price, open_interest, raw)
+         select c.ticker, c.end_period_ts, 'backfill', 'active', c.yes_bid_close, c.yes_ask_close,
+                1 - c.yes_ask_close, 1 - c.yes_bid_close, c.price_close, c.open_interest,
+                jsonb_build_object(
+                    'ticker', c.ticker, 'status', 'active',
+                    'yes_bid_dollars', c.yes_bid_close::text,
+                    'yes_ask_dollars', c.yes_ask_close::text,
+                    'no_bid_dollars', (1 - c.yes_ask_close)::text,
+                    'no_ask_dollars', (1 - c.yes_bid_close)::text,
+                    'last_price_dollars', c.price_close::text,
+                    'open_interest_fp', c.open_interest::text,
+                    'precog_backfill', jsonb_build_object(
+                        'from', 'kalshi_candles', 'period_minutes', 1,
+                        'end_period_ts', c.end_period_ts, 'tier', c.tier, 'candle', c.raw))
+           from kalshi_candles c
+          where c.ticker = $1 and c.period_minutes = 1
+            and (c.yes_bid_close is not null or c.yes_ask_close is not null)
+            and c.end_period_ts < coalesce(
+                    (select min(s.observed_at) from market_snapshots s
+                      where s.ticker = $1 and s.source <> 'backfill'),
+                    'infinity')
+            and not exists (select 1 from market_snapshots s
+                             where s.ticker = c.ticker and s.observed_at = c.end_period_ts
+                               and s.source = 'backfill')
+          order by c.end_period_ts
+         on conflict do nothing",
+        ticker,
+    )
     .execute(conn)
     .await?;
     Ok(result.rows_affected())

@@ -284,6 +284,17 @@ mod tests {
     }
 
     #[test]
+    fn summary_leagues_are_followed_leagues_and_football_is_not_one() {
+        for (league, seconds) in SUMMARY_SECONDS {
+            assert!(is_league(league), "{league}");
+            assert!(*seconds > 0);
+        }
+        assert_eq!(default_summary_seconds("basketball/nba"), Some(60));
+        assert_eq!(default_summary_seconds("football/nfl"), None);
+        assert_eq!(default_summary_seconds("football/college-football"), None);
+    }
+
+    #[test]
     fn forbidden_is_throttling_but_not_found_is_not() {
         assert!(retryable_status(reqwest::StatusCode::FORBIDDEN));
         assert!(retryable_status(reqwest::StatusCode::SERVICE_UNAVAILABLE));

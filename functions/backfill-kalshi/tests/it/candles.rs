@@ -134,3 +134,112 @@ async fn many_markets_share_batch_requests_within_kalshis_caps() {
     assert_eq!(batch.len(), 6, "{:?}", summary.details);
     assert_eq!(summary.details["live"]["candles_written"], 150);
 }
+
+#[tokio::test]
+async fn one_minute_candles_replay_as_backfill_snapshots_only_before_our_own_began() {
+    let app = spawn_app().await;
+    app.kalshi.set_cutoff("2026-09-01T00:00:00Z");
+    app.kalshi.add_live_market(market_json(
+        LIVE,
+        "finalized",
+        "2026-09-13T12:00:00Z",
+        "2026-09-13T18:00:00Z",
+    ));
+    // Six minutes ending 13:00 … 13:05; trades in even minutes only.
+    let minutes: Vec<_> = (0..6)
+        .map(|m| {
+            candle_json(
+                1_789_304_400 + m * 60,
+                &format!("0.55{m}0"),
+                &format!("0.56{m}5"),
+                (m % 2 == 0).then_some("0.5600"),
+                "3.00",
+            )
+        })
+        .collect();
+    app.kalshi.set_candles(LIVE, minutes);
+    // Our own collection of the market began at 13:03.
+    sqlx::query(
+        "insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask, raw)
+         values ($1, to_timestamp(1789304580), 'rest', 'active', 0.6000, 0.6100, '{}')",
+    )
+    .bind(LIVE)
+    .execute(&app.db.pool)
+    .await
+    .expect("a collected snapshot");
+
+    let event = json!({"tickers": [LIVE], "what": "candles", "period": "1m",
+                       "materialise_snapshots": true});
+    let summary = app.run_ok(event.clone()).await;
+    assert_eq!(
+        summary.details["snapshots_materialised"], 3,
+        "{:?}",
+        summary.details
+    );
+
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "select extract(epoch from observed_at)::bigint, yes_bid::text, yes_ask::text,
+                no_bid::text, no_ask::text, last_price::text, raw->>'yes_bid_dollars',
+                raw->'precog_backfill'->>'from'
+           from market_snapshots where ticker = $1 and source = 'backfill' order by observed_at",
+    )
+    .bind(LIVE)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("replayed snapshots");
+    let row = |m: i64, bid: &str, ask: &str, no_bid: &str, no_ask: &str, last: Option<&str>| {
+        (
+            1_789_304_400 + m * 60,
+            bid.to_owned(),
+            ask.to_owned(),
+            no_bid.to_owned(),
+            no_ask.to_owned(),
+            last.map(str::to_owned),
+            bid.to_owned(),
+            "kalshi_candles".to_owned(),
+        )
+    };
+    assert_eq!(
+        rows,
+        vec![
+            row(0, "0.5500", "0.5605", "0.4395", "0.4500", Some("0.5600")),
+            row(1, "0.5510", "0.5615", "0.4385", "0.4490", None),
+            row(2, "0.5520", "0.5625", "0.4375", "0.4480", Some("0.5600")),
+        ],
+        "the close quotes of the minutes before 13:03, none from 13:03 on"
+    );
+    // The collected 13:03 snapshot is untouched (the catalog step adds its own `rest` row for
+    // the market as listed now, later still).
+    let rest: Vec<(String, String)> = sqlx::query_as(
+        "select source, yes_bid::text from market_snapshots
+          where ticker = $1 and observed_at = to_timestamp(1789304580)",
+    )
+    .bind(LIVE)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("the collected snapshot");
+    assert_eq!(rest, vec![("rest".to_owned(), "0.6000".to_owned())]);
+
+    // Again: nothing new to replay, nothing duplicated.
+    let again = app.run_ok(event).await;
+    assert_eq!(
+        again.details["snapshots_materialised"], 0,
+        "{:?}",
+        again.details
+    );
+    assert_eq!(
+        app.count("select count(*) from market_snapshots where source = 'backfill'")
+            .await,
+        3
+    );
+}

@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 const MAX_PAGE: i64 = 5000;
 
 /// One trade Kalshi printed.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PrintedTrade {
     pub trade_id: String,
     pub created_time: DateTime<Utc>,
@@ -42,7 +42,7 @@ pub struct PrintedTrade {
 
 /// One candlestick: YES bid, YES ask and trade-price open/high/low/close (trade prices are null
 /// in a period without trades).
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Candle {
     /// Inclusive end of the period.
     pub end_period_ts: DateTime<Utc>,
@@ -78,10 +78,12 @@ fn window(params: &Params) -> ApiResult<Window> {
 /// 404 unless the catalog knows the market (backfilled markets are recorded there too).
 async fn known(state: &AppState, ticker: &str) -> ApiResult<()> {
     // language=PostgreSQL
-    let exists: bool = sqlx::query_scalar("select exists(select 1 from markets where ticker = $1)")
-        .bind(ticker)
-        .fetch_one(&state.pool)
-        .await?;
+    let exists = sqlx::query_scalar!(
+        r#"select exists(select 1 from markets where ticker = $1) as "exists!""#,
+        ticker
+    )
+    .fetch_one(&state.pool)
+    .await?;
     if exists {
         Ok(())
     } else {
@@ -119,7 +121,8 @@ pub async fn market_trades(
     let after: Option<(DateTime<Utc>, String)> = params.cursor("trades")?;
     known(&state, &ticker).await?;
     // language=PostgreSQL
-    let rows: Vec<PrintedTrade> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        PrintedTrade,
         "select trade_id, created_time, yes_price, no_price, count, taker_side, is_block_trade, tier
            from kalshi_trades
           where ticker = $1
@@ -128,13 +131,13 @@ pub async fn market_trades(
             and ($4::timestamptz is null or (created_time, trade_id) > ($4, $5::text))
           order by created_time, trade_id
           limit $6",
+        ticker,
+        start,
+        end,
+        after.as_ref().map(|a| a.0),
+        after.as_ref().map(|a| a.1.clone()),
+        limit + 1,
     )
-    .bind(&ticker)
-    .bind(start)
-    .bind(end)
-    .bind(after.as_ref().map(|a| a.0))
-    .bind(after.as_ref().map(|a| a.1.clone()))
-    .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Page::from_rows("trades", rows, limit, |t| {
@@ -178,7 +181,8 @@ pub async fn market_candles(
     let after: Option<DateTime<Utc>> = params.cursor("candles")?;
     known(&state, &ticker).await?;
     // language=PostgreSQL
-    let rows: Vec<Candle> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        Candle,
         "select end_period_ts, yes_bid_open, yes_bid_high, yes_bid_low, yes_bid_close,
                 yes_ask_open, yes_ask_high, yes_ask_low, yes_ask_close, price_open, price_high,
                 price_low, price_close, price_mean, price_previous, volume, open_interest, tier
@@ -189,13 +193,13 @@ pub async fn market_candles(
             and ($5::timestamptz is null or end_period_ts > $5)
           order by end_period_ts
           limit $6",
+        ticker,
+        minutes,
+        start,
+        end,
+        after,
+        limit + 1,
     )
-    .bind(&ticker)
-    .bind(minutes)
-    .bind(start)
-    .bind(end)
-    .bind(after)
-    .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Page::from_rows("candles", rows, limit, |c| {
