@@ -163,7 +163,7 @@ async fn backfilled_states_are_left_out_unless_asked_for() {
     seed_games(&db).await;
     // The marker later migrations give states loaded after the fact from ESPN summaries.
     sqlx::raw_sql(
-        "alter table game_states add column source text not null default 'live';
+        "alter table game_states add column if not exists source text not null default 'live';
          update game_states set source = 'backfill' where espn_event_id = 'G2'",
     )
     .execute(&db.pool)
