@@ -2,7 +2,6 @@
 //! event (load-history's tables, through the `historical_game_context` view).
 
 use arrow_array::cast::AsArray;
-use arrow_array::Array;
 use nightly_backup::backup;
 use nightly_backup::storage::Storage;
 use precog::testing::test_db;
