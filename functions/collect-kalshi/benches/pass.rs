@@ -11,6 +11,9 @@
 //! first pass at the production rate (one `GET /series`, events 200 a request):
 //!
 //!     BENCH_MARKETS_PER_EVENT=5 BENCH_SERIES=5000 BENCH_RATE=10 cargo bench -p collect-kalshi --bench pass
+//!
+//! `BENCH_LOG=/tmp/pass.log BENCH_RUST_LOG=debug` keeps the collector's log, spans' time.busy
+//! included, to see where a pass spends its time.
 
 #![recursion_limit = "256"]
 
@@ -213,8 +216,20 @@ async fn main() {
             .env("PRECOG_ENV", "production")
             .env("KALSHI_API_BASE", base)
             .env("KALSHI_REQUESTS_PER_SECOND", rate.to_string())
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .env_remove("AWS_LAMBDA_RUNTIME_API");
+        // BENCH_LOG=FILE keeps the collector's log (JSON lines, with each span's time.busy) there.
+        if let Ok(path) = std::env::var("BENCH_LOG") {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .expect("BENCH_LOG file");
+            command.stderr(log);
+        }
         let run = precog::testing::run_once_ok(command).await;
         let (elapsed, rows, rss_mb) = (run.seconds, run.rows_written(), run.peak_rss_mb());
         let requests = fake.read().expect("fake").requests;
