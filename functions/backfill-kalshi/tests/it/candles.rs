@@ -189,9 +189,10 @@ async fn one_minute_candles_replay_as_backfill_snapshots_only_before_our_own_beg
     );
     let rows: Vec<Row> = sqlx::query_as(
         "select extract(epoch from observed_at)::bigint, yes_bid::text, yes_ask::text,
-                no_bid::text, no_ask::text, last_price::text, raw->>'yes_bid_dollars',
-                raw->'precog_backfill'->>'from'
-           from market_snapshots where ticker = $1 and source = 'backfill' order by observed_at",
+                no_bid::text, no_ask::text, last_price::text,
+                market_snapshot_raw(s)->>'yes_bid_dollars',
+                market_snapshot_raw(s)->'precog_backfill'->>'from'
+           from market_snapshots s where ticker = $1 and source = 'backfill' order by observed_at",
     )
     .bind(LIVE)
     .fetch_all(&app.db.pool)

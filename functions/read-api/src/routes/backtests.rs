@@ -49,6 +49,16 @@ pub struct BacktestSummary {
     /// Rank within its sweep by net P&L (1 = best).
     pub sweep_rank: i32,
     pub snapshots_replayed: i64,
+    /// Which quotes were replayed: `live` (collected), `backfill` (materialised from Kalshi's
+    /// candles) or `both`. A result on backfilled quotes is not one on what was seen live.
+    pub quotes: String,
+    /// Which game states strategies could see: `live`, `backfill` or `both`.
+    pub game_states: String,
+    /// How many replayed snapshots were backfilled (0: live quotes only).
+    pub backfill_snapshots: i64,
+    /// Game states merged into the replay, and how many of them were backfilled.
+    pub game_states_replayed: i64,
+    pub backfill_game_states: i64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -132,7 +142,8 @@ pub async fn list_backtests(
         BacktestSummary,
         r#"select id, run_id, strategy, version, params, selection, window_start, window_end,
                   starting_cash, net_pnl, gross_pnl, fees_paid, num_trades, sharpe, max_drawdown,
-                  win_rate, sweep_rank, snapshots_replayed, created_at
+                  win_rate, sweep_rank, snapshots_replayed, quotes, game_states,
+                  backfill_snapshots, game_states_replayed, backfill_game_states, created_at
            from backtest_results
            where ($1::text is null or strategy = $1)
              and ($2::uuid is null or run_id = $2)
@@ -177,7 +188,8 @@ pub async fn get_backtest(
         BacktestSummary,
         r#"select id, run_id, strategy, version, params, selection, window_start, window_end,
                   starting_cash, net_pnl, gross_pnl, fees_paid, num_trades, sharpe, max_drawdown,
-                  win_rate, sweep_rank, snapshots_replayed, created_at
+                  win_rate, sweep_rank, snapshots_replayed, quotes, game_states,
+                  backfill_snapshots, game_states_replayed, backfill_game_states, created_at
            from backtest_results
            where id = $1"#,
         id

@@ -490,9 +490,23 @@ export interface components {
         };
         /** @description One stored backtest's headline (backtest-run; one per parameter combination of a sweep). */
         BacktestSummary: {
+            /** Format: int64 */
+            backfill_game_states: number;
+            /**
+             * Format: int64
+             * @description How many replayed snapshots were backfilled (0: live quotes only).
+             */
+            backfill_snapshots: number;
             /** Format: date-time */
             created_at: string;
             fees_paid: string;
+            /** @description Which game states strategies could see: `live`, `backfill` or `both`. */
+            game_states: string;
+            /**
+             * Format: int64
+             * @description Game states merged into the replay, and how many of them were backfilled.
+             */
+            game_states_replayed: number;
             gross_pnl: string;
             /** Format: uuid */
             id: string;
@@ -501,6 +515,11 @@ export interface components {
             /** Format: int32 */
             num_trades: number;
             params: Record<string, never>;
+            /**
+             * @description Which quotes were replayed: `live` (collected), `backfill` (materialised from Kalshi's
+             *     candles) or `both`. A result on backfilled quotes is not one on what was seen live.
+             */
+            quotes: string;
             /**
              * Format: uuid
              * @description The backtest-run invocation; a sweep's combinations share it.
@@ -937,9 +956,23 @@ export interface components {
         /** @description A page of results and the cursor for the next one (absent on the last page). */
         Page_BacktestSummary: {
             items: {
+                /** Format: int64 */
+                backfill_game_states: number;
+                /**
+                 * Format: int64
+                 * @description How many replayed snapshots were backfilled (0: live quotes only).
+                 */
+                backfill_snapshots: number;
                 /** Format: date-time */
                 created_at: string;
                 fees_paid: string;
+                /** @description Which game states strategies could see: `live`, `backfill` or `both`. */
+                game_states: string;
+                /**
+                 * Format: int64
+                 * @description Game states merged into the replay, and how many of them were backfilled.
+                 */
+                game_states_replayed: number;
                 gross_pnl: string;
                 /** Format: uuid */
                 id: string;
@@ -948,6 +981,11 @@ export interface components {
                 /** Format: int32 */
                 num_trades: number;
                 params: Record<string, never>;
+                /**
+                 * @description Which quotes were replayed: `live` (collected), `backfill` (materialised from Kalshi's
+                 *     candles) or `both`. A result on backfilled quotes is not one on what was seen live.
+                 */
+                quotes: string;
                 /**
                  * Format: uuid
                  * @description The backtest-run invocation; a sweep's combinations share it.
