@@ -28,8 +28,9 @@ cargo test --workspace --locked
 # PRECOG_TEST_TIMESCALEDB=1 (precog::pgcluster).
 echo "== cargo test (TimescaleDB)"
 scripts/install-timescaledb.sh --check
-PRECOG_TEST_TIMESCALEDB=1 cargo test --locked --tests -p collect-kalshi -p collect-espn \
-  -p backfill-kalshi -p nightly-backup -p read-api -p backtest-run
+# The whole workspace, not a -p list: another package set resolves other features and would
+# build the dependencies a second time; the suites that never touch a hypertable cost seconds.
+PRECOG_TEST_TIMESCALEDB=1 cargo test --workspace --locked --tests
 echo "== sqlx offline data"
 scripts/check-sqlx.sh
 echo "== templates"
