@@ -109,11 +109,7 @@ impl Event for CollectEvent {
                 ));
             }
         }
-        if let Some(seconds) = self.max_seconds {
-            if !(1..=86_400).contains(&seconds) {
-                return Err(BadEvent::new("max_seconds", "must be between 1 and 86400"));
-            }
-        }
+        precog::runner::check_max_seconds(self.max_seconds)?;
         for (league, seconds) in &self.summary_seconds {
             if !is_league(league) {
                 return Err(BadEvent::new(

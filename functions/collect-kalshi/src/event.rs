@@ -84,11 +84,7 @@ impl Event for CollectEvent {
                 ));
             }
         }
-        if let Some(seconds) = self.max_seconds {
-            if !(1..=86_400).contains(&seconds) {
-                return Err(BadEvent::new("max_seconds", "must be between 1 and 86400"));
-            }
-        }
+        precog::runner::check_max_seconds(self.max_seconds)?;
         if let Some(minutes) = self.heartbeat_minutes {
             if !(1..=10_080).contains(&minutes) {
                 return Err(BadEvent::new(

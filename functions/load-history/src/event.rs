@@ -227,11 +227,7 @@ impl Event for HistoryEvent {
                 }
             }
         }
-        if let Some(seconds) = self.max_seconds {
-            if !(1..=86_400).contains(&seconds) {
-                return Err(BadEvent::new("max_seconds", "must be between 1 and 86400"));
-            }
-        }
+        precog::runner::check_max_seconds(self.max_seconds)?;
         Ok(())
     }
 

@@ -22,6 +22,17 @@ impl BadEvent {
     }
 }
 
+/// Checks the `max_seconds` a function's event may carry (its own deadline, under the
+/// platform's): from 1 s to a day.
+pub fn check_max_seconds(max_seconds: Option<u64>) -> Result<(), BadEvent> {
+    match max_seconds {
+        Some(seconds) if !(1..=86_400).contains(&seconds) => {
+            Err(BadEvent::new("max_seconds", "must be between 1 and 86400"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A function's event type. Derive `Deserialize` with `#[serde(deny_unknown_fields)]` so a
 /// misspelt field is refused rather than ignored.
 pub trait Event: DeserializeOwned + Send + Sync + 'static {

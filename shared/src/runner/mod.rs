@@ -11,5 +11,5 @@ mod event;
 mod invocation;
 
 pub use cli::{main, main_with_args, NoArgs, Setup};
-pub use event::{parse_event, BadEvent, Event, Trigger};
+pub use event::{check_max_seconds, parse_event, BadEvent, Event, Trigger};
 pub use invocation::{invoke, Function, Report, Run, Summary};
