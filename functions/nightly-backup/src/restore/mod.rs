@@ -9,8 +9,8 @@
 //! refused unless the caller says otherwise.
 //!
 //! The steps: `preflight` (may this backup go into this target; schema), then in one
-//! transaction `target` (state, constraints set aside, stale chunks), `load` per changed object,
-//! sequences, and the constraints back.
+//! transaction `target` (state, constraints set aside, stale chunks), `load` per changed object
+//! (read, checked and decompressed ahead by a producer task), sequences, and the constraints back.
 
 mod load;
 mod preflight;
@@ -114,6 +114,11 @@ pub async fn restore(
         options.progress,
         plan.to_load.iter().map(|o| o.raw_bytes).sum(),
     );
+    // Reads ahead of the COPY on another core; see `load` for the memory bound.
+    let mut prefetch = load::prefetch(
+        storage.clone(),
+        plan.to_load.iter().map(|o| (*o).clone()).collect(),
+    );
     for object in &plan.to_load {
         let table = tables
             .get(&object.table)
@@ -125,7 +130,7 @@ pub async fn restore(
                 .await?;
         }
         bar.set_message(format!("{} {}", object.table, object.chunk.label()));
-        load::load_object(&mut tx, storage, table, object, &bar).await?;
+        load::load_object(&mut tx, &mut prefetch, table, object, &bar).await?;
         target::remember(&mut tx, object, &manifest.id).await?;
         report.objects_loaded += 1;
         report.rows_loaded += object.rows;
