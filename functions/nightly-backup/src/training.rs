@@ -234,13 +234,27 @@ pub async fn write_frame(
     exclude_backfill: bool,
 ) -> anyhow::Result<ParquetEntry> {
     let key = key(backup_id, league, day);
-    let context = || format!("writing the training frame {key}");
     let sql = frame_sql(league, day, exclude_backfill);
-    let columns = columns();
-    let decimals = decimal::shapes(conn, &columns, &format!("({sql}) frame"))
+    write_query(conn, storage, settings, key, &sql, &columns())
+        .await
+        .map_err(|e| e.context("writing the training frame"))
+}
+
+/// Streams `sql`'s rows (whose columns are `columns`) through COPY into one Parquet object at
+/// `key`: DECIMAL types from the rows' own values, uploaded as it is encoded, aborted on failure.
+pub async fn write_query(
+    conn: &mut PgConnection,
+    storage: &Storage,
+    settings: &Settings,
+    key: String,
+    sql: &str,
+    columns: &[Column],
+) -> anyhow::Result<ParquetEntry> {
+    let context = || format!("writing {key}");
+    let decimals = decimal::shapes(conn, columns, &format!("({sql}) frame"))
         .await
         .with_context(context)?;
-    let mut frame = DayWriter::new(&columns, &decimals, settings.zstd_level)?;
+    let mut frame = DayWriter::new(columns, &decimals, settings.zstd_level)?;
     let mut object = storage.writer(&key, MIN_PART_BYTES).await?;
     let streamed = async {
         let mut stream = conn

@@ -5,13 +5,10 @@
 //! `espn_event_id`. Kept apart from `training.rs` so the frame query stays as it is.
 
 use anyhow::Context;
-use futures::TryStreamExt;
 use sqlx::PgConnection;
 
-use crate::decimal;
 use crate::manifest::{Column, ParquetEntry};
-use crate::parquet_day::DayWriter;
-use crate::storage::{Storage, MIN_PART_BYTES};
+use crate::storage::Storage;
 use crate::Settings;
 
 /// The view's columns, in order, with their PostgreSQL types.
@@ -66,35 +63,7 @@ pub async fn write(
             type_name: (*type_name).to_owned(),
         })
         .collect();
-    let decimals = decimal::shapes(conn, &columns, &format!("({sql}) context"))
+    crate::training::write_query(conn, storage, settings, key, &sql, &columns)
         .await
-        .with_context(|| format!("writing {key}"))?;
-    let mut frame = DayWriter::new(&columns, &decimals, settings.zstd_level)?;
-    let mut object = storage.writer(&key, MIN_PART_BYTES).await?;
-    let streamed = async {
-        let mut stream = conn
-            .copy_out_raw(&format!("copy ({sql}) to stdout"))
-            .await?;
-        while let Some(data) = stream.try_next().await? {
-            let bytes = frame.update(&data)?;
-            if !bytes.is_empty() {
-                object.write(&bytes).await?;
-            }
-        }
-        anyhow::Ok(())
-    }
-    .await;
-    if let Err(e) = streamed {
-        object.abort().await;
-        return Err(e.context(format!("writing {key}")));
-    }
-    let rows = frame.rows();
-    object.write(&frame.finish()?).await?;
-    let stored = object.finish().await?;
-    Ok(Some(ParquetEntry {
-        key,
-        rows,
-        bytes: stored.bytes,
-        sha256: stored.sha256,
-    }))
+        .map(Some)
 }
