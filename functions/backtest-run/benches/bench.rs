@@ -26,6 +26,7 @@ use serde_json::json;
 
 use backtest_run::engine::{Engine, Item, MarketMeta, Settings};
 use backtest_run::fees::{FeeModel, FeeSchedule};
+use backtest_run::game::GameLink;
 use backtest_run::strategy::{Quote, Snapshot};
 
 #[derive(Parser)]
@@ -96,24 +97,27 @@ fn event_params() -> serde_json::Map<String, serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// Bench market `m`: even ones settle YES, odd ones NO, all at `end`.
+fn bench_market(m: u64, end: DateTime<Utc>, game: Option<GameLink>) -> MarketMeta {
+    MarketMeta {
+        ticker: format!("BENCH-{m:04}"),
+        fees: FeeSchedule::default(),
+        result: Some(if m % 2 == 0 { "yes" } else { "no" }.to_owned()),
+        determined_at: Some(end),
+        yes_payout: Some(if m % 2 == 0 {
+            Decimal::ONE
+        } else {
+            Decimal::ZERO
+        }),
+        notional: Decimal::ONE,
+        settle_at: Some(end),
+        game,
+    }
+}
+
 fn replay(rows: u64, markets: u64, fees: FeeModel) -> anyhow::Result<serde_json::Value> {
     let end = t0() + Duration::seconds(rows.div_ceil(markets) as i64 * 60);
-    let metas: Vec<MarketMeta> = (0..markets)
-        .map(|m| MarketMeta {
-            ticker: format!("BENCH-{m:04}"),
-            fees: FeeSchedule::default(),
-            result: Some(if m % 2 == 0 { "yes" } else { "no" }.to_owned()),
-            determined_at: Some(end),
-            yes_payout: Some(if m % 2 == 0 {
-                Decimal::ONE
-            } else {
-                Decimal::ZERO
-            }),
-            notional: Decimal::ONE,
-            settle_at: Some(end),
-            game: None,
-        })
-        .collect();
+    let metas: Vec<MarketMeta> = (0..markets).map(|m| bench_market(m, end, None)).collect();
     let strategy = backtest_run::strategies::build(
         "threshold_hold",
         backtest_run::params::Params::new(event_params()),

@@ -19,12 +19,12 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use backtest_run::engine::{Engine, Item, MarketMeta, Settings};
-use backtest_run::fees::{FeeModel, FeeSchedule};
+use backtest_run::fees::FeeModel;
 use backtest_run::game::{GameEvent, GameLink, GameState, Phase};
 use backtest_run::strategy::{Quote, Snapshot};
 use precog::domain::{MarketKind, YesSide};
 
-use crate::{bid_cents, peak_rss_mib, t0};
+use crate::{bench_market, bid_cents, peak_rss_mib, t0};
 
 /// States per game in the stored season (3.5 hours, one every 10 s).
 pub const STATES_PER_GAME: i64 = 1260;
@@ -43,19 +43,8 @@ pub fn replay(rows: u64, markets: u64, states: u64, fees: FeeModel) -> anyhow::R
     let games = markets / 2;
     let end = t0() + Duration::seconds(steps as i64 * 60);
     let metas: Vec<MarketMeta> = (0..markets)
-        .map(|m| MarketMeta {
-            ticker: format!("BENCH-{m:04}"),
-            fees: FeeSchedule::default(),
-            result: Some(if m % 2 == 0 { "yes" } else { "no" }.to_owned()),
-            determined_at: Some(end),
-            yes_payout: Some(if m % 2 == 0 {
-                Decimal::ONE
-            } else {
-                Decimal::ZERO
-            }),
-            notional: Decimal::ONE,
-            settle_at: Some(end),
-            game: Some(GameLink {
+        .map(|m| {
+            let link = GameLink {
                 game: (m / 2) as u32,
                 espn_event_id: format!("G{}", m / 2),
                 kind: MarketKind::Moneyline,
@@ -66,7 +55,8 @@ pub fn replay(rows: u64, markets: u64, states: u64, fees: FeeModel) -> anyhow::R
                 }),
                 line: None,
                 knowable_at: t0() - Duration::hours(1),
-            }),
+            };
+            bench_market(m, end, Some(link))
         })
         .collect();
     let strategy = backtest_run::strategies::build(
