@@ -169,12 +169,14 @@ impl Collector<'_> {
         // Reads are timed by the pass that planned them, not by when each answer came back, so
         // a game read late in one pass is due again in the pass one cadence later.
         let now = Instant::now();
-        let (chosen, due) = {
+        let mut chosen = {
             let mut memory = self.lock_memory();
             memory.seed(stored);
-            let due = memory.choose(&candidates, now, interval, usize::MAX).len();
-            (memory.choose(&candidates, now, interval, allowance), due)
+            memory.choose(&candidates, now, interval, usize::MAX)
         };
+        // Every due game, most overdue first: those past the allowance wait a pass.
+        let due = chosen.len();
+        chosen.truncate(allowance);
         stats.summaries_deferred += (due - chosen.len()) as u64;
         let leagues: HashMap<&EspnEventId, &str> = boards
             .iter()
