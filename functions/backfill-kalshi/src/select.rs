@@ -104,6 +104,7 @@ async fn list(
 ) -> anyhow::Result<()> {
     let mut cursors = CursorGuard::new("GET /markets (backfill)");
     let mut cursor: Option<String> = None;
+    let mut writer = markets::PageWriter::acquire(crawl.pool).await?;
     loop {
         crawl.spend(None)?;
         let page = crawl
@@ -128,18 +129,20 @@ async fn list(
             .collect();
         // Events first: a market row takes its series from its event.
         complete_catalog(crawl, &parsed).await?;
-        let mut tx = crawl.pool.begin().await?;
-        let written = markets::write_page(&mut tx, &parsed, &HashMap::new(), Utc::now(), 60)
+        let page = markets::PreparedPage::new(parsed).context("splitting a page of markets")?;
+        let mut tx = writer.begin().await?;
+        let written = tx
+            .write_page(&page, &HashMap::new(), Utc::now(), 60)
             .await
             .context("recording the selected markets in the catalog")?;
         crawl
-            .reject(&mut tx, "kalshi.market", tier, rejected)
+            .reject(tx.conn(), "kalshi.market", tier, rejected)
             .await?;
         tx.commit().await?;
         let rows = written.markets_changed + written.snapshots_inserted;
         crawl.stats.catalog_markets_written += written.markets_changed;
         crawl.run.add_written(rows);
-        for market in parsed {
+        for market in page.into_markets() {
             let ticker = market.ticker.into_string();
             found.insert(
                 ticker.clone(),

@@ -6,14 +6,14 @@ use precog::db::rejects::NewRejected;
 use precog::db::{catalog, markets, rejects};
 use precog::domain::{Event, Market, Series};
 use precog::kalshi::{
-    parse_event, parse_market, parse_series, series_list, CursorGuard, KalshiClient, MarketsQuery,
+    parse_event, parse_series, series_list, CursorGuard, KalshiClient, MarketsQuery,
     TICKERS_PER_REQUEST,
 };
 use precog::runner::{Function, Run};
 use serde_json::value::RawValue;
 use sqlx::PgPool;
 
-use crate::parsing::{parse_all, rejection};
+use crate::parsing::{parse_all, parse_page, rejection, ParsedPage};
 use crate::{CollectEvent, CollectKalshi, PassStats};
 
 /// The state of one invocation's passes: the catalog entries already known, so each event and
@@ -27,6 +27,8 @@ pub(crate) struct Collector<'a> {
     known_series: HashSet<String>,
     /// Whether this invocation already read Kalshi's whole series list.
     series_list_read: bool,
+    /// The connection pages are written on, taken at the first page.
+    writer: Option<markets::PageWriter>,
 }
 
 /// From this many unknown series on one page, one `GET /series` (the whole list, ~19 MB for
@@ -58,6 +60,7 @@ impl<'a> Collector<'a> {
             known_events: HashSet::new(),
             known_series: HashSet::new(),
             series_list_read: false,
+            writer: None,
         }
     }
 
@@ -196,15 +199,15 @@ impl<'a> Collector<'a> {
                 .context("looking up archived markets")?;
             stats.settlement_archived += raw.len() as u64;
             stats.pages += 1;
-            self.store_page(raw, PageKind::Settlement, seen, stats)
+            self.store_page(parse_page(raw)?, PageKind::Settlement, seen, stats)
                 .await?;
         }
         Ok(())
     }
 
     /// Follows the query's cursor to the end, storing each page as it arrives. The next page is
-    /// fetched while the current one is written: at a rate limit the write then costs no wall
-    /// time, and without one the two overlap.
+    /// fetched and parsed while the current one is written: at a rate limit the write then costs
+    /// no wall time, and without one the database works while we parse.
     async fn collect(
         &mut self,
         query: MarketsQuery,
@@ -216,70 +219,76 @@ impl<'a> Collector<'a> {
         let fetch = |cursor: Option<String>, pages: u64| {
             let query = &query;
             async move {
-                kalshi
+                let page = kalshi
                     .markets_page(query, cursor.as_deref())
                     .await
-                    .with_context(|| format!("fetching markets ({query:?}) after {pages} pages"))
+                    .with_context(|| format!("fetching markets ({query:?}) after {pages} pages"))?;
+                Ok::<_, anyhow::Error>((page.cursor, parse_page(page.markets)?))
             }
         };
         let mut cursors = CursorGuard::new("GET /markets");
         self.check_deadline()?;
-        let mut page = fetch(None, stats.pages).await?;
+        let (mut cursor, mut page) = fetch(None, stats.pages).await?;
         loop {
             stats.pages += 1;
-            let following = match cursors.next(page.cursor)? {
-                Some(cursor) => {
+            let following = match cursors.next(cursor)? {
+                Some(next) => {
                     self.check_deadline()?;
-                    Some(fetch(Some(cursor), stats.pages))
+                    Some(fetch(Some(next), stats.pages))
                 }
                 None => None,
             };
-            let (stored, fetched) =
-                tokio::join!(self.store_page(page.markets, kind, seen, stats), async {
-                    match following {
-                        Some(fetching) => fetching.await.map(Some),
-                        None => Ok(None),
-                    }
-                });
+            let (stored, fetched) = tokio::join!(self.store_page(page, kind, seen, stats), async {
+                match following {
+                    Some(fetching) => fetching.await.map(Some),
+                    None => Ok(None),
+                }
+            });
             stored?;
             match fetched? {
-                Some(next_page) => page = next_page,
+                Some((next_cursor, next_page)) => (cursor, page) = (next_cursor, next_page),
                 None => return Ok(()),
             }
         }
     }
 
-    /// Parses a page, makes sure its events and series are stored, fetches depth when asked, and
-    /// writes markets, snapshots and rejects in one transaction.
+    /// Makes sure a page's events and series are stored, fetches depth when asked, and writes
+    /// markets, snapshots and rejects in one transaction.
     async fn store_page(
         &mut self,
-        raw: Vec<Box<RawValue>>,
+        page: ParsedPage,
         kind: PageKind,
         seen: &mut HashSet<String>,
         stats: &mut PassStats,
     ) -> anyhow::Result<()> {
         let observed_at = Utc::now();
-        let (markets, rejected) = parse_all(raw, parse_market, "kalshi.market");
-        stats.markets_seen += markets.len() as u64;
-        seen.extend(markets.iter().map(|m| m.ticker.to_string()));
-        self.ensure_catalog(&markets, stats).await?;
+        let ParsedPage { markets, rejected } = page;
+        stats.markets_seen += markets.markets().len() as u64;
+        seen.extend(markets.markets().iter().map(|m| m.ticker.to_string()));
+        self.ensure_catalog(markets.markets(), stats).await?;
         let depth = if self.event.depth && kind == PageKind::Collection {
-            self.order_books(&markets, stats).await?
+            self.order_books(markets.markets(), stats).await?
         } else {
             HashMap::new()
         };
 
-        let mut tx = self.pool.begin().await?;
-        let written = markets::write_page(
-            &mut tx,
-            &markets,
-            &depth,
-            observed_at,
-            self.event.heartbeat_minutes(),
-        )
-        .await
-        .context("writing a page of markets")?;
-        rejects::upsert(&mut tx, self.run.id, &rejected)
+        let writer = match &mut self.writer {
+            Some(writer) => writer,
+            None => self
+                .writer
+                .insert(markets::PageWriter::acquire(self.pool).await?),
+        };
+        let mut tx = writer.begin().await?;
+        let written = tx
+            .write_page(
+                &markets,
+                &depth,
+                observed_at,
+                self.event.heartbeat_minutes(),
+            )
+            .await
+            .context("writing a page of markets")?;
+        rejects::upsert(tx.conn(), self.run.id, &rejected)
             .await
             .context("keeping rejected markets")?;
         tx.commit().await?;

@@ -1,8 +1,10 @@
 //! Pages of raw Kalshi records into domain values, the unreadable ones set aside for
 //! `rejected_records` with their reason.
 
+use anyhow::Context;
+use precog::db::markets::PreparedPage;
 use precog::db::rejects::NewRejected;
-use precog::kalshi::{Parsed, Rejection};
+use precog::kalshi::{parse_market, Parsed, Rejection};
 use serde_json::value::RawValue;
 
 /// Parses every record, setting aside the ones that do not parse, with their reason.
@@ -30,4 +32,16 @@ pub(crate) fn rejection(source: &'static str, why: Rejection, raw: &RawValue) ->
         reason: why.to_string(),
         raw: serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null),
     }
+}
+
+/// A page of markets, parsed and made ready to write, and the records that did not parse.
+pub(crate) struct ParsedPage {
+    pub markets: PreparedPage,
+    pub rejected: Vec<NewRejected>,
+}
+
+pub(crate) fn parse_page(raw: Vec<Box<RawValue>>) -> anyhow::Result<ParsedPage> {
+    let (markets, rejected) = parse_all(raw, parse_market, "kalshi.market");
+    let markets = PreparedPage::new(markets).context("splitting a page of markets")?;
+    Ok(ParsedPage { markets, rejected })
 }
