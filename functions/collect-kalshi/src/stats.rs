@@ -17,6 +17,9 @@ pub struct PassStats {
     pub settlement_archived: u64,
     /// `GET /series` list fetches (at most one per invocation, when many series are unknown).
     pub series_lists: u64,
+    /// Seconds spent writing pages, from BEGIN to COMMIT: the database's share of a pass, apart
+    /// from fetching and parsing (the bench divides rows by it).
+    pub write_seconds: f64,
 }
 
 impl PassStats {
@@ -32,5 +35,6 @@ impl PassStats {
         self.settlement_lookups += other.settlement_lookups;
         self.settlement_archived += other.settlement_archived;
         self.series_lists += other.series_lists;
+        self.write_seconds += other.write_seconds;
     }
 }

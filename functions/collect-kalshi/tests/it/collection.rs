@@ -179,6 +179,57 @@ async fn a_rerun_over_unchanged_markets_adds_nothing_and_a_changed_quote_adds_on
 }
 
 #[tokio::test]
+async fn a_catalog_change_under_an_unchanged_quote_rewrites_the_market_and_keeps_the_new_payload() {
+    let app = spawn_app().await;
+    let ticker = "KXNFLGAME-26SEP13DALNYG-DAL";
+    app.kalshi.add_markets(vec![market_json(
+        ticker,
+        "KXNFLGAME-26SEP13DALNYG",
+        "0.5600",
+        "0.5700",
+    )]);
+    app.run_ok(json!({})).await;
+
+    // Kalshi moves the close and edits the rules; the quote stays.
+    app.kalshi
+        .set_field(ticker, "close_time", json!("2026-09-14T04:00:00Z"));
+    app.kalshi
+        .set_field(ticker, "rules_secondary", json!("Overtime counts."));
+    let changed = app.run_ok(json!({})).await;
+    assert_eq!(
+        changed.rows_written, 2,
+        "the market row and one snapshot: {changed:?}"
+    );
+    assert_eq!(
+        app.text("select close_time::text from markets")
+            .await
+            .as_deref(),
+        Some("2026-09-14 04:00:00+00")
+    );
+    // The catalog row's payload and the newest snapshot's rebuilt payload are the new one.
+    assert_eq!(
+        app.text("select raw ->> 'rules_secondary' from markets")
+            .await
+            .as_deref(),
+        Some("Overtime counts.")
+    );
+    assert_eq!(
+        app.text(
+            "select market_snapshot_raw(s) ->> 'rules_secondary' from markets m
+               join market_snapshots s on s.ticker = m.ticker and s.observed_at = m.last_snapshot_at"
+        )
+        .await
+        .as_deref(),
+        Some("Overtime counts.")
+    );
+    assert_eq!(app.count("select count(*) from market_versions").await, 2);
+
+    let again = app.run_ok(json!({})).await;
+    assert_eq!(again.rows_written, 0, "nothing changed: {again:?}");
+    assert_eq!(app.count("select count(*) from market_snapshots").await, 2);
+}
+
+#[tokio::test]
 async fn an_unchanged_market_is_snapshotted_again_after_the_heartbeat() {
     let app = spawn_app().await;
     app.kalshi

@@ -87,8 +87,13 @@ impl PageTransaction<'_> {
         let conn = self.tx.acquire().await?;
         copy_to_stage(conn, page, depth).await?;
         store_new_versions(conn, page, observed_at).await?;
-        let markets_changed = upsert_markets(conn, observed_at).await?;
-        let snapshots_inserted = insert_snapshots(conn, observed_at, heartbeat_minutes).await?;
+        let snapshots = insert_snapshots(conn, observed_at, heartbeat_minutes).await?;
+        let markets_changed = if snapshots.catalog_due.is_empty() {
+            0
+        } else {
+            upsert_markets(conn, &snapshots.catalog_due, observed_at).await?
+        };
+        let snapshots_inserted = snapshots.inserted;
         Ok(PageWrite {
             markets_changed,
             snapshots_inserted,
@@ -193,11 +198,13 @@ async fn store_new_versions(
     Ok(())
 }
 
-/// The catalog rows of the staged markets that are new or whose facts changed. Quotes change
-/// every pass and live in market_snapshots; the catalog row (and its copy of the payload) is
-/// rewritten only when the market's own facts change.
+/// The catalog rows of `tickers` (staged markets that may be new or changed, see
+/// [`insert_snapshots`]) that are new or whose facts changed. Quotes change every pass and live in
+/// market_snapshots; the catalog row (and its copy of the payload) is rewritten only when the
+/// market's own facts change.
 async fn upsert_markets(
     conn: &mut PgConnection,
+    tickers: &[String],
     observed_at: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     // language=PostgreSQL
@@ -225,13 +232,14 @@ async fn upsert_markets(
                     - coalesce(st.missing, '{}'::text[]))
                 || coalesce(st.extra, '{}'::jsonb),
                 case when st.result is not null then $1::timestamptz end,
-                -- A new market's first snapshot is written next, in this transaction; pointing
-                -- at it now saves rewriting the row. Updates leave the pointer alone.
+                -- A new market's first snapshot was just written, in this transaction. Updates
+                -- leave the pointer alone (the snapshot insert moved it).
                 $1::timestamptz
            from market_snapshot_stage st
            left join markets m on m.ticker = st.ticker
           -- Filter before the insert so unchanged rows cost no JSON and no conflict path.
-          where m.ticker is null
+          where st.ticker = any($2)
+            and (m.ticker is null
              or (m.status, m.result, m.close_time, m.updated_time, m.settlement_value,
                  m.settlement_ts, m.expiration_value, m.latest_expiration_time,
                  m.expected_expiration_time)
@@ -241,7 +249,7 @@ async fn upsert_markets(
                  st.expected_expiration_time)
              or (m.series_ticker is null
                  and exists (select from events e
-                              where e.event_ticker = st.event_ticker and e.series_ticker is not null))
+                              where e.event_ticker = st.event_ticker and e.series_ticker is not null)))
           order by st.ticker
          on conflict (ticker) do update set
                 event_ticker = excluded.event_ticker,
@@ -269,43 +277,68 @@ async fn upsert_markets(
                  excluded.latest_expiration_time, excluded.expected_expiration_time)
              or (markets.series_ticker is null and excluded.series_ticker is not null)",
         observed_at,
+        tickers,
     )
     .execute(conn)
     .await?;
     Ok(result.rows_affected())
 }
 
-/// The snapshots due, decided in one statement over the staging table.
+/// What the snapshot statement did, and which staged markets need their catalog row looked at.
+struct SnapshotsWritten {
+    inserted: u64,
+    catalog_due: Vec<String>,
+}
+
+/// The snapshots due, decided and written in one statement over the staging table, which also
+/// moves `markets.last_snapshot_at` and names the markets whose catalog row may have to change.
+///
+/// A snapshot is due when the market has no `rest` snapshot within the heartbeat, or its quote
+/// (depth only when fetched) or catalog version differs from the latest one's, so each payload
+/// Kalshi changed is kept. The latest is found through the
+/// primary key, newest first, within the heartbeat: a bounded probe that on TimescaleDB stays in
+/// the newest, uncompressed chunks.
+///
+/// A market's catalog facts are its payload minus the quote plus its status, so they can only
+/// have changed when its version or status differs from its latest snapshot's, or when there is
+/// no latest snapshot (a new market, or the heartbeat); only those markets, and any whose row
+/// the pointer update did not find, go to [`upsert_markets`]. Unchanged markets cost no probe of
+/// `markets` beyond the pointer update.
 async fn insert_snapshots(
     conn: &mut PgConnection,
     observed_at: DateTime<Utc>,
     heartbeat_minutes: u32,
-) -> Result<u64, sqlx::Error> {
-    // Due: no snapshot yet, the last one older than the heartbeat, or a quote value (depth only
-    // when fetched) that differs from it. A subquery row, not the hypertable's whole row:
-    // TimescaleDB 2.28 cannot build whole-row values of compressed chunks.
+) -> Result<SnapshotsWritten, sqlx::Error> {
+    // A subquery row, not the hypertable's whole row: TimescaleDB 2.28 cannot build whole-row
+    // values of compressed chunks.
     // language=PostgreSQL
-    let inserted = sqlx::query_scalar!(
-        r#"with due as (
-             select st.*
+    let written = sqlx::query!(
+        r#"with staged as (
+             select st.*, v.id as version_id,
+                    (last.observed_at is null or last.version_id <> v.id
+                     or last.status is distinct from st.status) as catalog_due,
+                    (last.observed_at is null or last.version_id <> v.id
+                     or (last.status, last.yes_bid, last.yes_ask, last.no_bid, last.no_ask,
+                         last.yes_bid_size, last.yes_ask_size, last.last_price, last.volume,
+                         last.volume_24h, last.open_interest)
+                        is distinct from
+                        (st.status, st.yes_bid, st.yes_ask, st.no_bid, st.no_ask, st.yes_bid_size,
+                         st.yes_ask_size, st.last_price, st.volume, st.volume_24h,
+                         st.open_interest)
+                     or (st.depth is not null and last.depth is distinct from st.depth)) as due
                from market_snapshot_stage st
-               join markets m on m.ticker = st.ticker
+               -- Stored just before; a missing one fails loudly on version_id's NOT NULL.
+               left join market_versions v on v.ticker = st.ticker and v.body_md5 = st.body_md5
                left join lateral (
-                   select ms.observed_at, ms.status, ms.yes_bid, ms.yes_ask, ms.no_bid, ms.no_ask,
-                          ms.yes_bid_size, ms.yes_ask_size, ms.last_price, ms.volume,
-                          ms.volume_24h, ms.open_interest, ms.depth
+                   select ms.observed_at, ms.version_id, ms.status, ms.yes_bid, ms.yes_ask,
+                          ms.no_bid, ms.no_ask, ms.yes_bid_size, ms.yes_ask_size, ms.last_price,
+                          ms.volume, ms.volume_24h, ms.open_interest, ms.depth
                      from market_snapshots ms
-                    where ms.ticker = m.ticker and ms.observed_at = m.last_snapshot_at
-                      and ms.source = 'rest'
-               ) s on true
-              where s.observed_at is null
-                 or s.observed_at <= $1::timestamptz - make_interval(mins => $2::int)
-                 or (s.status, s.yes_bid, s.yes_ask, s.no_bid, s.no_ask, s.yes_bid_size,
-                     s.yes_ask_size, s.last_price, s.volume, s.volume_24h, s.open_interest)
-                    is distinct from
-                    (st.status, st.yes_bid, st.yes_ask, st.no_bid, st.no_ask, st.yes_bid_size,
-                     st.yes_ask_size, st.last_price, st.volume, st.volume_24h, st.open_interest)
-                 or (st.depth is not null and s.depth is distinct from st.depth)
+                    where ms.ticker = st.ticker and ms.source = 'rest'
+                      and ms.observed_at > $1::timestamptz - make_interval(mins => $2::int)
+                    order by ms.observed_at desc
+                    limit 1
+               ) last on true
          ),
          inserted as (
              insert into market_snapshots (ticker, observed_at, source, status, yes_bid, yes_ask,
@@ -313,29 +346,37 @@ async fn insert_snapshots(
                                            volume, volume_24h, open_interest, previous_yes_bid,
                                            previous_yes_ask, previous_price, depth, version_id,
                                            extra, missing)
-             select d.ticker, $1, 'rest', d.status, d.yes_bid, d.yes_ask, d.no_bid, d.no_ask,
-                    d.yes_bid_size, d.yes_ask_size, d.last_price, d.volume, d.volume_24h,
-                    d.open_interest, d.previous_yes_bid, d.previous_yes_ask, d.previous_price,
-                    d.depth,
-                    -- Stored above; a missing one fails loudly on version_id's NOT NULL.
-                    v.id, d.extra, d.missing
-               from due d
-               left join market_versions v on v.ticker = d.ticker and v.body_md5 = d.body_md5
+             select s.ticker, $1, 'rest', s.status, s.yes_bid, s.yes_ask, s.no_bid, s.no_ask,
+                    s.yes_bid_size, s.yes_ask_size, s.last_price, s.volume, s.volume_24h,
+                    s.open_interest, s.previous_yes_bid, s.previous_yes_ask, s.previous_price,
+                    s.depth, s.version_id, s.extra, s.missing
+               from staged s
+              where s.due
              on conflict (ticker, observed_at, source) do nothing
              returning ticker
          ),
          moved as (
-             update markets m set last_snapshot_at = $1
+             -- Never back: a concurrent pass may have written a later snapshot already.
+             update markets m set last_snapshot_at = greatest(m.last_snapshot_at, $1)
                from inserted i
-              where m.ticker = i.ticker and m.last_snapshot_at is distinct from $1
+              where m.ticker = i.ticker
+             returning m.ticker
          )
-         select count(*) as "inserted!" from inserted"#,
+         select (select count(*) from inserted) as "inserted!",
+                array(select s.ticker from staged s where s.catalog_due
+                      union
+                      select i.ticker from inserted i
+                       where not exists (select from moved m where m.ticker = i.ticker))
+                  as "catalog_due!""#,
         observed_at,
         i32::try_from(heartbeat_minutes).unwrap_or(i32::MAX),
     )
     .fetch_one(conn)
     .await?;
-    Ok(u64::try_from(inserted).unwrap_or(0))
+    Ok(SnapshotsWritten {
+        inserted: u64::try_from(written.inserted).unwrap_or(0),
+        catalog_due: written.catalog_due,
+    })
 }
 
 /// Markets not yet final, to follow until Kalshi reports their result; limited to `series` when given.

@@ -1,5 +1,5 @@
 //! A page of markets as COPY text for the session's `market_snapshot_stage` (declared in
-//! migrations/20261201000700_snapshot_stage.sql; the columns below are in its order).
+//! migrations/20261201000700_write_path.sql; the columns below are in its order).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;

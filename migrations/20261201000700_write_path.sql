@@ -1,6 +1,8 @@
--- The shape of collect-kalshi's per-page staging table (issue 15, docs/storage.md "The write
--- path"). A page of markets is COPYed into a session-local temporary table of this shape, then
--- the catalog rows, catalog versions and snapshots are written from it by set-based statements.
+-- collect-kalshi's write path (issue 15, docs/storage.md "The write path").
+--
+-- 1. The shape of the per-page staging table. A page of markets is COPYed into a session-local
+-- temporary table of this shape, then the catalog rows, catalog versions and snapshots are
+-- written from it by set-based statements.
 --
 -- This permanent table is only the declaration: writers create
 --     create temporary table market_snapshot_stage (like public.market_snapshot_stage)
@@ -50,3 +52,14 @@ create table market_snapshot_stage (
     missing                  text[],
     constraint market_snapshot_stage_is_a_declaration check (false)
 );
+
+-- 2. Narrow catalog rows. Each snapshot written moves its market's `last_snapshot_at`, and each
+-- probes its catalog version; both rows carried the ~1.3 KB payload inline (under the 2 KB at
+-- which PostgreSQL moves values out of line), so 100k markets were ~300 MB of `markets` heap at
+-- fillfactor 50 and another ~140 MB of `market_versions`, beyond any cache, and a pass of pointer
+-- moves read and wrote most of it. With a 256-byte tuple target the payload is compressed and
+-- moved to TOAST; the rows keep an 18-byte pointer, which an update copies without touching the
+-- payload. Applies to rows written from now on; `VACUUM FULL markets, market_versions` repacks
+-- old ones.
+alter table markets set (toast_tuple_target = 256);
+alter table market_versions set (toast_tuple_target = 256);
