@@ -1,7 +1,7 @@
 //! Markets and their snapshots. One page of markets is written in one transaction: the catalog
-//! row upserted when its facts changed, the catalog version stored when new, and a snapshot only
-//! when the quote changed since the market's last stored snapshot or that snapshot is older than
-//! the heartbeat. The page travels to PostgreSQL once, by COPY into the session's staging table,
+//! version stored when new, a snapshot only when the quote or version changed since the market's
+//! latest snapshot or that one is older than the heartbeat, and the catalog row upserted when its
+//! facts changed. The page travels to PostgreSQL once, by COPY into the session's staging table,
 //! and every write is a set-based statement over it (docs/storage.md, "The write path").
 
 mod stage;
