@@ -3,6 +3,7 @@
 
 mod catalog;
 mod pages;
+mod writes;
 
 use std::collections::HashSet;
 
@@ -26,8 +27,8 @@ pub(crate) struct Collector<'a> {
     known_series: HashSet<String>,
     /// Whether this invocation already read Kalshi's whole series list.
     series_list_read: bool,
-    /// The connection pages are written on, taken at the first page.
-    writer: Option<markets::PageWriter>,
+    /// The page writes in flight and their connections.
+    writes: writes::PageWrites,
 }
 
 /// From this many unknown series on one page, one `GET /series` (the whole list, ~19 MB for
@@ -59,7 +60,7 @@ impl<'a> Collector<'a> {
             known_events: HashSet::new(),
             known_series: HashSet::new(),
             series_list_read: false,
-            writer: None,
+            writes: writes::PageWrites::default(),
         }
     }
 
@@ -114,6 +115,16 @@ impl<'a> Collector<'a> {
     /// Markets we hold that are not final and were not in this pass's open set: look them up by
     /// ticker, then in the historical tier for those Kalshi has archived.
     async fn follow_settlement(
+        &mut self,
+        seen: &mut HashSet<String>,
+        stats: &mut PassStats,
+    ) -> anyhow::Result<()> {
+        let followed = self.settlement_pages(seen, stats).await;
+        let written = self.finish_writes(stats).await;
+        followed.and(written)
+    }
+
+    async fn settlement_pages(
         &mut self,
         seen: &mut HashSet<String>,
         stats: &mut PassStats,

@@ -4,11 +4,11 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::Utc;
-use precog::db::{markets, rejects};
 use precog::domain::Market;
 use precog::kalshi::{CursorGuard, MarketsQuery, TICKERS_PER_REQUEST};
 use serde_json::value::RawValue;
 
+use super::writes::PageJob;
 use super::{Collector, PageKind};
 use crate::parsing::{parse_page, ParsedPage};
 use crate::PassStats;
@@ -16,8 +16,21 @@ use crate::PassStats;
 impl Collector<'_> {
     /// Follows the query's cursor to the end, storing each page as it arrives. The next page is
     /// fetched and parsed while the current one is written: at a rate limit the write then costs
-    /// no wall time, and without one the database works while we parse.
+    /// no wall time, and without one the database works while we parse. Pages whose write began
+    /// are committed before this returns, even when a later page fails.
     pub(super) async fn collect(
+        &mut self,
+        query: MarketsQuery,
+        kind: PageKind,
+        seen: &mut HashSet<String>,
+        stats: &mut PassStats,
+    ) -> anyhow::Result<()> {
+        let collected = self.collect_pages(query, kind, seen, stats).await;
+        let written = self.finish_writes(stats).await;
+        collected.and(written)
+    }
+
+    async fn collect_pages(
         &mut self,
         query: MarketsQuery,
         kind: PageKind,
@@ -67,8 +80,9 @@ impl Collector<'_> {
         }
     }
 
-    /// Makes sure a page's events and series are stored, fetches depth when asked, and writes
-    /// markets, snapshots and rejects in one transaction.
+    /// Makes sure a page's events and series are stored, fetches depth when asked, and starts
+    /// writing markets, snapshots and rejects in one transaction (`writes`); the caller waits for
+    /// the writes with `finish_writes`.
     pub(super) async fn store_page(
         &mut self,
         page: ParsedPage,
@@ -87,36 +101,20 @@ impl Collector<'_> {
             HashMap::new()
         };
 
-        let writer = match &mut self.writer {
-            Some(writer) => writer,
-            None => self
-                .writer
-                .insert(markets::PageWriter::acquire(self.pool).await?),
+        let job = PageJob {
+            page: markets,
+            depth,
+            rejected,
+            observed_at,
+            heartbeat_minutes: self.event.heartbeat_minutes(),
+            run_id: self.run.id,
         };
-        let writing = std::time::Instant::now();
-        let mut tx = writer.begin().await?;
-        let written = tx
-            .write_page(
-                &markets,
-                &depth,
-                observed_at,
-                self.event.heartbeat_minutes(),
-            )
-            .await
-            .context("writing a page of markets")?;
-        rejects::upsert(tx.conn(), self.run.id, &rejected)
-            .await
-            .context("keeping rejected markets")?;
-        tx.commit().await?;
-        stats.write_seconds += writing.elapsed().as_secs_f64();
+        self.writes.start(self.pool, job, self.run, stats).await
+    }
 
-        stats.markets_changed += written.markets_changed;
-        stats.snapshots_inserted += written.snapshots_inserted;
-        stats.rejected += rejected.len() as u64;
-        self.run
-            .add_written(written.markets_changed + written.snapshots_inserted);
-        self.run.add_rejected(rejected.len() as u64);
-        Ok(())
+    /// Waits for the pages being written: a pass's pages are committed when it returns.
+    pub(super) async fn finish_writes(&mut self, stats: &mut PassStats) -> anyhow::Result<()> {
+        self.writes.finish(self.run, stats).await
     }
 
     /// Order books for the page's markets, 100 tickers a request.
