@@ -92,7 +92,15 @@ impl PageWrites {
         let Some(joined) = self.running.join_next().await else {
             return Ok(None);
         };
-        let done = joined.context("a page write stopped")??;
+        // A failed write's connection is dropped (its transaction rolls back); a later page
+        // may open another.
+        let done = match joined.context("a page write stopped") {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) | Err(e) => {
+                self.connections -= 1;
+                return Err(e);
+            }
+        };
         stats.write_seconds += done.seconds;
         stats.markets_changed += done.written.markets_changed;
         stats.snapshots_inserted += done.written.snapshots_inserted;

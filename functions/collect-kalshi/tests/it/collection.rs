@@ -230,6 +230,37 @@ async fn a_catalog_change_under_an_unchanged_quote_rewrites_the_market_and_keeps
 }
 
 #[tokio::test]
+async fn a_market_listed_on_two_pages_is_written_by_both_and_points_at_its_newest_snapshot() {
+    // Kalshi's open set can move under the cursor, listing a market twice in one pass; pages are
+    // written on two connections at once, so both writes of that market meet.
+    let app = spawn_app().await;
+    app.kalshi.set_page_size(2);
+    app.kalshi.add_markets(vec![
+        market_json("KXA-26-A", "KXA-26", "0.5000", "0.5100"),
+        market_json("KXA-26-B", "KXA-26", "0.4000", "0.4100"),
+        market_json("KXA-26-C", "KXA-26", "0.3000", "0.3100"),
+        market_json("KXA-26-A", "KXA-26", "0.5200", "0.5300"),
+        market_json("KXA-26-D", "KXA-26", "0.2000", "0.2100"),
+        market_json("KXA-26-A", "KXA-26", "0.5400", "0.5500"),
+    ]);
+    let run = app.run_ok(json!({})).await;
+    assert_eq!(app.count("select count(*) from markets").await, 4);
+    let a = "select count(*) from market_snapshots where ticker = 'KXA-26-A'";
+    assert_eq!(app.count(a).await, 3, "{run:?}");
+    assert_eq!(
+        app.text(
+            "select s.yes_bid::text from markets m
+               join market_snapshots s on s.ticker = m.ticker and s.observed_at = m.last_snapshot_at
+              where m.ticker = 'KXA-26-A'"
+        )
+        .await
+        .as_deref(),
+        Some("0.5400"),
+        "the pointer is on the last page's quote"
+    );
+}
+
+#[tokio::test]
 async fn an_unchanged_market_is_snapshotted_again_after_the_heartbeat() {
     let app = spawn_app().await;
     app.kalshi
