@@ -40,14 +40,21 @@ async fn restore_into(
     restore::restore(storage, manifest, &mut connect(target).await, options).await
 }
 
-/// Every index and constraint of the public tables (but the restore's own), as definitions.
+/// Every index, constraint and trigger of the public tables (but the restore's own), as
+/// definitions.
 async fn schema_objects(db: &precog::testing::TestDb) -> Vec<String> {
     sqlx::query_scalar(
         "select * from (
              select tablename || ': ' || indexdef from pg_indexes where schemaname = 'public'
              union all
              select conrelid::regclass::text || ': ' || conname || ' ' || pg_get_constraintdef(oid)
-               from pg_constraint where connamespace = 'public'::regnamespace) defs (definition)
+               from pg_constraint where connamespace = 'public'::regnamespace
+             union all
+             select tgrelid::regclass::text || ': ' || pg_get_triggerdef(oid) || ' ' || tgenabled::text
+               from pg_trigger
+              where not tgisinternal
+                and tgrelid in (select oid from pg_class
+                                 where relnamespace = 'public'::regnamespace)) defs (definition)
           where definition not like 'precog_restore_state:%'
           order by 1",
     )
@@ -351,6 +358,8 @@ async fn a_second_restore_brings_the_copy_up_to_date_without_duplicates() {
     assert!(report.objects_unchanged >= 2, "{report:?}");
     assert_eq!(report.chunks_removed, 1, "{report:?}");
     assert_same_data(&source, &target).await;
+    // Foreign keys and triggers set aside for the load are back.
+    assert_eq!(schema_objects(&target).await, schema_objects(&source).await);
 }
 
 #[tokio::test]
