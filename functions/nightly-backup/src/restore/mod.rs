@@ -9,8 +9,9 @@
 //! refused unless the caller says otherwise.
 //!
 //! The steps: `preflight` (may this backup go into this target; schema), then in one
-//! transaction `target` (state, constraints set aside, stale chunks), `load` per changed object
-//! (read, checked and decompressed ahead by a producer task), sequences, and the constraints back.
+//! transaction `target` (state, constraints and triggers set aside, stale chunks), `load` per
+//! changed object (read, checked and decompressed ahead by a producer task), sequences, and the
+//! constraints and triggers back.
 
 mod load;
 mod preflight;

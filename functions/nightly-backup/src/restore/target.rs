@@ -1,5 +1,5 @@
 //! What a restore does to its target inside the one transaction: the restore-state table, the
-//! constraints and indexes set aside while loading, stale chunks, sequences.
+//! constraints, triggers and indexes set aside while loading, stale chunks, sequences.
 //!
 //! The restore-state queries are runtime SQL: a restore creates that table in its target; no
 //! migration does, so the database the SQL is checked against at compile time does not have it.
