@@ -363,6 +363,72 @@ async fn a_second_restore_brings_the_copy_up_to_date_without_duplicates() {
 }
 
 #[tokio::test]
+async fn a_restore_loads_rows_as_stored_and_puts_the_targets_triggers_back_as_they_were() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    let target = empty_db().await;
+    restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("first restore");
+    // On the copy: a trigger that would rewrite every market inserted, set to fire always, and
+    // the snapshot splitter disabled.
+    sqlx::raw_sql(
+        "create function shout() returns trigger language plpgsql as $$
+             begin new.title := upper(new.title); return new; end $$;
+         create trigger shout before insert on markets for each row execute function shout();
+         alter table markets enable always trigger shout;
+         alter table market_snapshots disable trigger market_snapshots_split_raw;",
+    )
+    .execute(&target.pool)
+    .await
+    .expect("triggers on the copy");
+    sqlx::query("update markets set status = 'finalized' where ticker = 'KX-A'")
+        .execute(&source.pool)
+        .await
+        .expect("market update");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a new backup id
+    back_up(&source, &storage, folder.location())
+        .await
+        .expect("second backup");
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+
+    let report = restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("incremental restore");
+
+    assert!(report.objects_loaded >= 1, "{report:?}");
+    // The reloaded markets are the source's rows: the trigger did not run on them.
+    assert_same_data(&source, &target).await;
+    let triggers: Vec<(String, String)> = sqlx::query_as(
+        // The tables' own (TimescaleDB adds one per chunk, in its own schema).
+        "select tgname::text, tgenabled::text from pg_trigger
+          where tgname in ('shout', 'market_snapshots_split_raw')
+            and tgrelid in (select oid from pg_class where relnamespace = 'public'::regnamespace)
+          order by 1",
+    )
+    .fetch_all(&target.pool)
+    .await
+    .expect("triggers");
+    assert_eq!(
+        triggers,
+        [
+            ("market_snapshots_split_raw".to_owned(), "D".to_owned()),
+            ("shout".to_owned(), "A".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() {
     let source = test_db().await;
     seed(&source.pool, false).await;
