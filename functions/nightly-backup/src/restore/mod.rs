@@ -33,6 +33,10 @@ pub struct Options {
     pub allow_non_empty: bool,
     /// Draw a progress bar on stderr (only shown when stderr is a terminal).
     pub progress: bool,
+    /// Give the index builds more sort memory than the server's default (see
+    /// `target::INDEX_BUILD_MEMORY`): for a restore onto a machine of one's own. A verify, which
+    /// restores on the production server, leaves the server's setting alone.
+    pub index_build_memory: bool,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -138,7 +142,9 @@ pub async fn restore(
         report.raw_bytes_loaded += object.raw_bytes;
     }
     target::set_sequences(&mut tx, manifest).await?;
-    set_aside.put_back(&mut tx, &bar).await?;
+    set_aside
+        .put_back(&mut tx, options.index_build_memory, &bar)
+        .await?;
     tx.commit().await.context("committing the restore")?;
     bar.finish_with_message("restored");
     Ok(report)

@@ -150,14 +150,16 @@ impl SetAside {
         })
     }
 
-    /// Builds the indexes, re-adds (and so checks) the foreign keys, re-creates the triggers.
+    /// Builds the indexes (with more sort memory when `more_memory`), re-adds (and so checks)
+    /// the foreign keys, re-creates the triggers.
     pub async fn put_back(
         self,
         tx: &mut PgConnection,
+        more_memory: bool,
         bar: &indicatif::ProgressBar,
     ) -> anyhow::Result<()> {
         bar.set_message("building indexes");
-        if !self.indexes.is_empty() {
+        if more_memory && !self.indexes.is_empty() {
             sort_memory_for_index_builds(tx).await?;
         }
         for index in &self.indexes {
@@ -199,8 +201,8 @@ pub const INDEX_BUILD_MEMORY: &str = "256MB";
 /// million-row table's key spills to temporary files, and the planner gives the build only one
 /// parallel worker (each participant needs 32 MB of the budget). The budget is for the whole
 /// build, parallel workers included, and the restore builds one index at a time, so the server
-/// uses at most this much more memory. It stays modest because a verify restores on the
-/// production server.
+/// uses at most this much more memory. Only a restore asks for it (`Options::index_build_memory`):
+/// a verify runs on the production server, whose memory may be small.
 async fn sort_memory_for_index_builds(tx: &mut PgConnection) -> anyhow::Result<()> {
     sqlx::query!(
         "select set_config('maintenance_work_mem', $1, true)

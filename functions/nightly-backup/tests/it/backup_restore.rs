@@ -90,7 +90,12 @@ async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
     assert_parquet_days_sorted(&storage, snapshots).await;
 
     let target = empty_db().await;
-    let restored = restore_into(&storage, &manifest, &target, Options::default())
+    // As the restore mode runs it: the index builds get more sort memory.
+    let options = Options {
+        index_build_memory: true,
+        ..Options::default()
+    };
+    let restored = restore_into(&storage, &manifest, &target, options)
         .await
         .expect("restore");
     assert_eq!(restored.kind, "fresh");
@@ -463,6 +468,7 @@ async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() 
         Options {
             allow_non_empty: true,
             progress: false,
+            ..Options::default()
         },
     )
     .await
