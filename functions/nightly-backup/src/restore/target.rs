@@ -197,11 +197,12 @@ pub const INDEX_BUILD_MEMORY: &str = "256MB";
 /// Sort memory for the index builds of this transaction (`SET LOCAL`: it ends with it), raised
 /// to [`INDEX_BUILD_MEMORY`] when the server's `maintenance_work_mem` is lower, never lowered.
 ///
-/// Each index is built from one sort of its keys; at PostgreSQL's default of 64 MB the sort of a
-/// million-row table's key spills to temporary files, and the planner gives the build only one
-/// parallel worker (each participant needs 32 MB of the budget). The budget is for the whole
-/// build, parallel workers included, and the restore builds one index at a time, so the server
-/// uses at most this much more memory. Only a restore asks for it (`Options::index_build_memory`):
+/// Each index is built from one sort of its keys. At PostgreSQL's default of 64 MB the planner
+/// gives a large table's build one parallel worker (each participant needs 32 MB of the budget),
+/// and each participant's share of a million-row key outgrows its memory. The budget is for the
+/// whole build, parallel workers included, and the restore builds one index at a time, so the
+/// server uses at most this much more memory. On the 2-core benchmark machine it made no
+/// measurable difference (README); it is for more cores and larger tables. Only a restore asks for it (`Options::index_build_memory`):
 /// a verify runs on the production server, whose memory may be small.
 async fn sort_memory_for_index_builds(tx: &mut PgConnection) -> anyhow::Result<()> {
     sqlx::query!(
