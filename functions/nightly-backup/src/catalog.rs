@@ -309,3 +309,65 @@ pub async fn indexes(conn: &mut PgConnection, except: &str) -> sqlx::Result<Vec<
     .fetch_all(conn)
     .await
 }
+
+/// A trigger we made (not one PostgreSQL or an extension made), to drop before a restore loads
+/// and re-create afterwards, as pg_restore does: the rows are loaded as the source stored them,
+/// so an ingest trigger must not rework them; and any BEFORE ROW INSERT trigger, even a disabled
+/// one, makes COPY insert row by row instead of in batches.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub table: String,
+    pub name: String,
+    /// `CREATE TRIGGER …`
+    pub definition: String,
+    /// `pg_trigger.tgenabled`: `O` fires normally, `D` disabled, `R` replica only, `A` always.
+    pub enabled: String,
+}
+
+impl Trigger {
+    pub fn drop_sql(&self) -> String {
+        format!("drop trigger {} on {}", ident(&self.name), self.table)
+    }
+
+    /// `CREATE TRIGGER` makes an enabled trigger; the second statement, if any, restores another
+    /// state.
+    pub fn create_sql(&self) -> Vec<String> {
+        let mut sql = vec![self.definition.clone()];
+        let state = match self.enabled.as_str() {
+            "D" => Some("disable trigger"),
+            "R" => Some("enable replica trigger"),
+            "A" => Some("enable always trigger"),
+            _ => None,
+        };
+        if let Some(state) = state {
+            sql.push(format!(
+                "alter table {} {state} {}",
+                self.table,
+                ident(&self.name)
+            ));
+        }
+        sql
+    }
+}
+
+/// The triggers of the public tables but `except`, leaving out PostgreSQL's own (foreign keys),
+/// partitions' clones of a parent's trigger, and those whose function belongs to an extension
+/// (TimescaleDB's).
+pub async fn triggers(conn: &mut PgConnection, except: &str) -> sqlx::Result<Vec<Trigger>> {
+    sqlx::query_as!(
+        Trigger,
+        r#"select t.tgrelid::regclass::text as "table!", t.tgname::text as "name!",
+                  pg_get_triggerdef(t.oid) as "definition!", t.tgenabled::text as "enabled!"
+             from pg_trigger t
+             join pg_class c on c.oid = t.tgrelid
+            where c.relnamespace = 'public'::regnamespace and c.relname::text <> $1
+              and not t.tgisinternal and t.tgparentid = 0
+              and not exists (select 1 from pg_depend d
+                               where d.classid = 'pg_proc'::regclass and d.objid = t.tgfoid
+                                 and d.deptype = 'e')
+            order by 1, 2"#,
+        except
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -179,6 +179,7 @@ impl Function for NightlyBackup {
                     restore::Options {
                         allow_non_empty: event.allow_non_empty,
                         progress: true,
+                        index_build_memory: true,
                     },
                 ))
                 .await?;

@@ -9,8 +9,9 @@
 //! refused unless the caller says otherwise.
 //!
 //! The steps: `preflight` (may this backup go into this target; schema), then in one
-//! transaction `target` (state, constraints set aside, stale chunks), `load` per changed object
-//! (read, checked and decompressed ahead by a producer task), sequences, and the constraints back.
+//! transaction `target` (state, constraints and triggers set aside, stale chunks), `load` per
+//! changed object (read, checked and decompressed ahead by a producer task), sequences, and the
+//! constraints and triggers back.
 
 mod load;
 mod preflight;
@@ -32,6 +33,10 @@ pub struct Options {
     pub allow_non_empty: bool,
     /// Draw a progress bar on stderr (only shown when stderr is a terminal).
     pub progress: bool,
+    /// Give the index builds more sort memory than the server's default (see
+    /// `target::INDEX_BUILD_MEMORY`): for a restore onto a machine of one's own. A verify, which
+    /// restores on the production server, leaves the server's setting alone.
+    pub index_build_memory: bool,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -137,7 +142,9 @@ pub async fn restore(
         report.raw_bytes_loaded += object.raw_bytes;
     }
     target::set_sequences(&mut tx, manifest).await?;
-    set_aside.put_back(&mut tx, &bar).await?;
+    set_aside
+        .put_back(&mut tx, options.index_build_memory, &bar)
+        .await?;
     tx.commit().await.context("committing the restore")?;
     bar.finish_with_message("restored");
     Ok(report)

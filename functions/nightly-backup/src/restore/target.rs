@@ -1,5 +1,5 @@
 //! What a restore does to its target inside the one transaction: the restore-state table, the
-//! constraints and indexes set aside while loading, stale chunks, sequences.
+//! constraints, triggers and indexes set aside while loading, stale chunks, sequences.
 //!
 //! The restore-state queries are runtime SQL: a restore creates that table in its target; no
 //! migration does, so the database the SQL is checked against at compile time does not have it.
@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use sqlx::PgConnection;
 
-use crate::catalog::{self, ident, ForeignKey, Index, Table, RESTORE_STATE_TABLE};
+use crate::catalog::{self, ident, ForeignKey, Index, Table, Trigger, RESTORE_STATE_TABLE};
 use crate::manifest::{Chunk, Manifest, ObjectEntry};
 
 /// Creates the restore-state table if needed; returns the chunks it holds and their SHA-256.
@@ -108,15 +108,17 @@ pub async fn set_sequences(tx: &mut PgConnection, manifest: &Manifest) -> anyhow
     Ok(())
 }
 
-/// Foreign keys (and, into an empty target, indexes) set aside while loading, so tables load in
-/// any order and each index is built once, sorted, after the load.
+/// Foreign keys and triggers (and, into an empty target, indexes) set aside while loading, so
+/// tables load in any order, rows go in as the source stored them (in COPY's batches: a BEFORE
+/// ROW trigger makes it insert row by row), and each index is built once, sorted, after the load.
 pub struct SetAside {
     foreign_keys: Vec<ForeignKey>,
+    triggers: Vec<Trigger>,
     indexes: Vec<Index>,
 }
 
 impl SetAside {
-    /// Drops the foreign keys, and the indexes too when `indexes` (an empty target).
+    /// Drops the foreign keys and triggers, and the indexes too when `indexes` (an empty target).
     pub async fn take(tx: &mut PgConnection, indexes: bool) -> anyhow::Result<Self> {
         let foreign_keys = catalog::foreign_keys(tx).await?;
         // Runtime SQL below: names and definitions come from the catalog.
@@ -129,6 +131,10 @@ impl SetAside {
             .execute(&mut *tx)
             .await?;
         }
+        let triggers = catalog::triggers(tx, RESTORE_STATE_TABLE).await?;
+        for trigger in &triggers {
+            sqlx::query(&trigger.drop_sql()).execute(&mut *tx).await?;
+        }
         let indexes = if indexes {
             catalog::indexes(tx, RESTORE_STATE_TABLE).await?
         } else {
@@ -139,17 +145,23 @@ impl SetAside {
         }
         Ok(Self {
             foreign_keys,
+            triggers,
             indexes,
         })
     }
 
-    /// Builds the indexes, then re-adds (and so checks) the foreign keys.
+    /// Builds the indexes (with more sort memory when `more_memory`), re-adds (and so checks)
+    /// the foreign keys, re-creates the triggers.
     pub async fn put_back(
         self,
         tx: &mut PgConnection,
+        more_memory: bool,
         bar: &indicatif::ProgressBar,
     ) -> anyhow::Result<()> {
         bar.set_message("building indexes");
+        if more_memory && !self.indexes.is_empty() {
+            sort_memory_for_index_builds(tx).await?;
+        }
         for index in &self.indexes {
             sqlx::query(&index.create_sql())
                 .execute(&mut *tx)
@@ -168,8 +180,40 @@ impl SetAside {
             .await
             .with_context(|| format!("re-creating foreign key {} on {}", fk.name, fk.table))?;
         }
+        for trigger in &self.triggers {
+            for sql in trigger.create_sql() {
+                sqlx::query(&sql).execute(&mut *tx).await.with_context(|| {
+                    format!("re-creating trigger {} on {}", trigger.name, trigger.table)
+                })?;
+            }
+        }
         Ok(())
     }
+}
+
+/// `maintenance_work_mem` for a restore's index builds; see [`sort_memory_for_index_builds`].
+pub const INDEX_BUILD_MEMORY: &str = "256MB";
+
+/// Sort memory for the index builds of this transaction (`SET LOCAL`: it ends with it), raised
+/// to [`INDEX_BUILD_MEMORY`] when the server's `maintenance_work_mem` is lower, never lowered.
+///
+/// Each index is built from one sort of its keys. At PostgreSQL's default of 64 MB the planner
+/// gives a large table's build one parallel worker (each participant needs 32 MB of the budget),
+/// and each participant's share of a million-row key outgrows its memory. The budget is for the
+/// whole build, parallel workers included, and the restore builds one index at a time, so the
+/// server uses at most this much more memory. On the 2-core benchmark machine it made no
+/// measurable difference (README); it is for more cores and larger tables. Only a restore asks for it (`Options::index_build_memory`):
+/// a verify runs on the production server, whose memory may be small.
+async fn sort_memory_for_index_builds(tx: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::query!(
+        "select set_config('maintenance_work_mem', $1, true)
+          where pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)",
+        INDEX_BUILD_MEMORY
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .context("setting maintenance_work_mem for the index builds")?;
+    Ok(())
 }
 
 /// Empties the tables a restore into an empty database is about to load that already hold rows.

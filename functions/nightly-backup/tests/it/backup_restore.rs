@@ -40,14 +40,21 @@ async fn restore_into(
     restore::restore(storage, manifest, &mut connect(target).await, options).await
 }
 
-/// Every index and constraint of the public tables (but the restore's own), as definitions.
+/// Every index, constraint and trigger of the public tables (but the restore's own), as
+/// definitions.
 async fn schema_objects(db: &precog::testing::TestDb) -> Vec<String> {
     sqlx::query_scalar(
         "select * from (
              select tablename || ': ' || indexdef from pg_indexes where schemaname = 'public'
              union all
              select conrelid::regclass::text || ': ' || conname || ' ' || pg_get_constraintdef(oid)
-               from pg_constraint where connamespace = 'public'::regnamespace) defs (definition)
+               from pg_constraint where connamespace = 'public'::regnamespace
+             union all
+             select tgrelid::regclass::text || ': ' || pg_get_triggerdef(oid) || ' ' || tgenabled::text
+               from pg_trigger
+              where not tgisinternal
+                and tgrelid in (select oid from pg_class
+                                 where relnamespace = 'public'::regnamespace)) defs (definition)
           where definition not like 'precog_restore_state:%'
           order by 1",
     )
@@ -83,7 +90,12 @@ async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
     assert_parquet_days_sorted(&storage, snapshots).await;
 
     let target = empty_db().await;
-    let restored = restore_into(&storage, &manifest, &target, Options::default())
+    // As the restore mode runs it: the index builds get more sort memory.
+    let options = Options {
+        index_build_memory: true,
+        ..Options::default()
+    };
+    let restored = restore_into(&storage, &manifest, &target, options)
         .await
         .expect("restore");
     assert_eq!(restored.kind, "fresh");
@@ -351,6 +363,74 @@ async fn a_second_restore_brings_the_copy_up_to_date_without_duplicates() {
     assert!(report.objects_unchanged >= 2, "{report:?}");
     assert_eq!(report.chunks_removed, 1, "{report:?}");
     assert_same_data(&source, &target).await;
+    // Foreign keys and triggers set aside for the load are back.
+    assert_eq!(schema_objects(&target).await, schema_objects(&source).await);
+}
+
+#[tokio::test]
+async fn a_restore_loads_rows_as_stored_and_puts_the_targets_triggers_back_as_they_were() {
+    let source = test_db().await;
+    seed(&source.pool, false).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+    let target = empty_db().await;
+    restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("first restore");
+    // On the copy: a trigger that would rewrite every market inserted, set to fire always, and
+    // the snapshot splitter disabled.
+    sqlx::raw_sql(
+        "create function shout() returns trigger language plpgsql as $$
+             begin new.title := upper(new.title); return new; end $$;
+         create trigger shout before insert on markets for each row execute function shout();
+         alter table markets enable always trigger shout;
+         alter table market_snapshots disable trigger market_snapshots_split_raw;",
+    )
+    .execute(&target.pool)
+    .await
+    .expect("triggers on the copy");
+    sqlx::query("update markets set status = 'finalized' where ticker = 'KX-A'")
+        .execute(&source.pool)
+        .await
+        .expect("market update");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // a new backup id
+    back_up(&source, &storage, folder.location())
+        .await
+        .expect("second backup");
+    let manifest = restore::load_manifest(&storage, None)
+        .await
+        .expect("manifest");
+
+    let report = restore_into(&storage, &manifest, &target, Options::default())
+        .await
+        .expect("incremental restore");
+
+    assert!(report.objects_loaded >= 1, "{report:?}");
+    // The reloaded markets are the source's rows: the trigger did not run on them.
+    assert_same_data(&source, &target).await;
+    let triggers: Vec<(String, String)> = sqlx::query_as(
+        // The tables' own (TimescaleDB adds one per chunk, in its own schema).
+        "select tgname::text, tgenabled::text from pg_trigger
+          where tgname in ('shout', 'market_snapshots_split_raw')
+            and tgrelid in (select oid from pg_class where relnamespace = 'public'::regnamespace)
+          order by 1",
+    )
+    .fetch_all(&target.pool)
+    .await
+    .expect("triggers");
+    assert_eq!(
+        triggers,
+        [
+            ("market_snapshots_split_raw".to_owned(), "D".to_owned()),
+            ("shout".to_owned(), "A".to_owned())
+        ]
+    );
 }
 
 #[tokio::test]
@@ -388,6 +468,7 @@ async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() 
         Options {
             allow_non_empty: true,
             progress: false,
+            ..Options::default()
         },
     )
     .await
