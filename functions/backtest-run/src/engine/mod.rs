@@ -253,17 +253,25 @@ impl Engine {
         };
         let (wanted, rest) = (order.contracts, order.clone());
         let filled = self.fill(order, snapshot, meta, limit, Liquidity::Maker);
+        self.keep_resting(snapshot.market, rest, wanted, filled, since);
+    }
+
+    /// After a resting order's fill of `filled` of its `wanted` contracts: a partial fill keeps
+    /// the remainder resting from the same instant; a refused one ends the order, counted.
+    fn keep_resting(
+        &mut self,
+        market: u32,
+        order: Order,
+        wanted: Decimal,
+        filled: Decimal,
+        since: DateTime<Utc>,
+    ) {
         if filled > Decimal::ZERO && filled < wanted {
-            self.resting.insert(
-                snapshot.market,
-                (
-                    Order {
-                        contracts: wanted - filled,
-                        ..rest
-                    },
-                    since,
-                ),
-            );
+            let remainder = Order {
+                contracts: wanted - filled,
+                ..order
+            };
+            self.resting.insert(market, (remainder, since));
         } else if filled < wanted {
             self.refusals.limit_unfilled += 1;
         }
@@ -306,20 +314,7 @@ impl Engine {
             limit,
             Liquidity::Maker,
         );
-        if filled > Decimal::ZERO && filled < wanted {
-            self.resting.insert(
-                print.market,
-                (
-                    Order {
-                        contracts: wanted - filled,
-                        ..rest
-                    },
-                    since,
-                ),
-            );
-        } else if filled < wanted {
-            self.refusals.limit_unfilled += 1;
-        }
+        self.keep_resting(print.market, rest, wanted, filled, since);
     }
 
     /// Fills `order` at `price`; returns the contracts filled (zero when refused).
