@@ -97,6 +97,27 @@ fn event_params() -> serde_json::Map<String, serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// An engine running `strategy` with `params`, the bench's cash and the default fill rules.
+fn bench_engine(
+    strategy: &str,
+    params: serde_json::Map<String, serde_json::Value>,
+    fees: FeeModel,
+) -> anyhow::Result<Engine> {
+    let strategy =
+        backtest_run::strategies::build(strategy, backtest_run::params::Params::new(params))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Engine::new(
+        strategy,
+        Settings {
+            starting_cash: Decimal::from(1_000_000),
+            respect_top_of_book_size: true,
+            fees,
+            max_quote_age_seconds: 3900,
+            limit_fills: Default::default(),
+        },
+    ))
+}
+
 /// Bench market `m`: even ones settle YES, odd ones NO, all at `end`.
 fn bench_market(m: u64, end: DateTime<Utc>, game: Option<GameLink>) -> MarketMeta {
     MarketMeta {
@@ -118,21 +139,7 @@ fn bench_market(m: u64, end: DateTime<Utc>, game: Option<GameLink>) -> MarketMet
 fn replay(rows: u64, markets: u64, fees: FeeModel) -> anyhow::Result<serde_json::Value> {
     let end = t0() + Duration::seconds(rows.div_ceil(markets) as i64 * 60);
     let metas: Vec<MarketMeta> = (0..markets).map(|m| bench_market(m, end, None)).collect();
-    let strategy = backtest_run::strategies::build(
-        "threshold_hold",
-        backtest_run::params::Params::new(event_params()),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut engines = vec![Engine::new(
-        strategy,
-        Settings {
-            starting_cash: Decimal::from(1_000_000),
-            respect_top_of_book_size: true,
-            fees,
-            max_quote_age_seconds: 3900,
-            limit_fills: Default::default(),
-        },
-    )];
+    let mut engines = vec![bench_engine("threshold_hold", event_params(), fees)?];
     engines[0].begin(t0());
     let mut engine_time = std::time::Duration::ZERO;
     let mut i = 0u64;

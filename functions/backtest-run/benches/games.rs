@@ -18,13 +18,13 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use backtest_run::engine::{Engine, Item, MarketMeta, Settings};
+use backtest_run::engine::{Item, MarketMeta};
 use backtest_run::fees::FeeModel;
 use backtest_run::game::{GameEvent, GameLink, GameState, Phase};
 use backtest_run::strategy::{Quote, Snapshot};
 use precog::domain::{MarketKind, YesSide};
 
-use crate::{bench_market, bid_cents, peak_rss_mib, t0};
+use crate::{bench_engine, bench_market, bid_cents, peak_rss_mib, t0};
 
 /// States per game in the stored season (3.5 hours, one every 10 s).
 pub const STATES_PER_GAME: i64 = 1260;
@@ -59,21 +59,11 @@ pub fn replay(rows: u64, markets: u64, states: u64, fees: FeeModel) -> anyhow::R
             bench_market(m, end, Some(link))
         })
         .collect();
-    let strategy = backtest_run::strategies::build(
+    let mut engines = vec![bench_engine(
         "espn_edge",
-        backtest_run::params::Params::new(params(json!({"min_edge": "0.05", "contracts": 10}))),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut engines = vec![Engine::new(
-        strategy,
-        Settings {
-            starting_cash: Decimal::from(1_000_000),
-            respect_top_of_book_size: true,
-            fees,
-            max_quote_age_seconds: 3900,
-            limit_fills: Default::default(),
-        },
-    )];
+        params(json!({"min_edge": "0.05", "contracts": 10})),
+        fees,
+    )?];
     engines[0].begin(t0());
     let per_step = states / steps.max(1);
     let size = Some(Decimal::from(100));
