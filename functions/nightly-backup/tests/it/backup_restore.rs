@@ -30,6 +30,31 @@ async fn back_up(
     .await
 }
 
+/// A seeded source database backed up into a fresh folder, and what that backup reported. The
+/// folder is deleted when dropped, so a test keeps it bound until it is done.
+struct BackedUp {
+    source: precog::testing::TestDb,
+    folder: Folder,
+    storage: Storage,
+    report: backup::BackupReport,
+}
+
+async fn backed_up_in_folder(big_day: bool) -> BackedUp {
+    let source = test_db().await;
+    seed(&source.pool, big_day).await;
+    let folder = Folder::new();
+    let storage = Storage::open(&folder.location()).await;
+    let report = back_up(&source, &storage, folder.location())
+        .await
+        .expect("backup");
+    BackedUp {
+        source,
+        folder,
+        storage,
+        report,
+    }
+}
+
 /// Restores `manifest`'s backup into `target`.
 async fn restore_into(
     storage: &Storage,
@@ -116,13 +141,12 @@ async fn tricky_data_round_trips_through_s3_with_every_row_equal() {
 
 #[tokio::test]
 async fn a_folder_backup_restores_and_verifies() {
-    let source = test_db().await;
-    seed(&source.pool, false).await;
-    let folder = Folder::new();
-    let storage = Storage::open(&folder.location()).await;
-    back_up(&source, &storage, folder.location())
-        .await
-        .expect("backup");
+    let BackedUp {
+        source,
+        storage,
+        folder: _folder,
+        ..
+    } = backed_up_in_folder(false).await;
 
     let report = verify::run(&source.pool, &storage, None)
         .await
@@ -149,13 +173,13 @@ async fn a_folder_backup_restores_and_verifies() {
 
 #[tokio::test]
 async fn a_corrupted_object_is_detected_and_nothing_is_restored() {
-    let source = test_db().await;
-    seed(&source.pool, false).await;
-    let folder = Folder::new();
-    let storage = Storage::open(&folder.location()).await;
-    let report = back_up(&source, &storage, folder.location())
-        .await
-        .expect("backup");
+    let BackedUp {
+        source,
+        storage,
+        folder,
+        report,
+        ..
+    } = backed_up_in_folder(false).await;
     let key = backup::object_key(&report.backup, "markets", Chunk::All);
     let path = folder.path.join(&key);
     let mut bytes = std::fs::read(&path).expect("object on disk");
@@ -192,13 +216,12 @@ async fn a_corrupted_object_is_detected_and_nothing_is_restored() {
 /// transaction (and it was read ahead of them), and all of them are rolled back.
 #[tokio::test]
 async fn a_bad_last_object_rolls_back_the_objects_loaded_before_it() {
-    let source = test_db().await;
-    seed(&source.pool, false).await;
-    let folder = Folder::new();
-    let storage = Storage::open(&folder.location()).await;
-    back_up(&source, &storage, folder.location())
-        .await
-        .expect("backup");
+    let BackedUp {
+        source: _,
+        storage,
+        folder,
+        ..
+    } = backed_up_in_folder(false).await;
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
@@ -248,13 +271,13 @@ async fn a_bad_last_object_rolls_back_the_objects_loaded_before_it() {
 
 #[tokio::test]
 async fn a_backup_without_its_manifest_is_refused_with_a_clear_error() {
-    let source = test_db().await;
-    seed(&source.pool, false).await;
-    let folder = Folder::new();
-    let storage = Storage::open(&folder.location()).await;
-    let report = back_up(&source, &storage, folder.location())
-        .await
-        .expect("backup");
+    let BackedUp {
+        source: _,
+        storage,
+        folder,
+        report,
+        ..
+    } = backed_up_in_folder(false).await;
     std::fs::remove_file(folder.path.join(manifest::manifest_key(&report.backup))).expect("rm");
 
     let named = restore::load_manifest(&storage, Some(&report.backup))
@@ -275,13 +298,13 @@ async fn a_backup_without_its_manifest_is_refused_with_a_clear_error() {
 
 #[tokio::test]
 async fn an_interrupted_backup_resumes_and_rewrites_only_what_was_missing() {
-    let source = test_db().await;
-    seed(&source.pool, false).await;
-    let folder = Folder::new();
-    let storage = Storage::open(&folder.location()).await;
-    let first = back_up(&source, &storage, folder.location())
-        .await
-        .expect("backup");
+    let BackedUp {
+        source,
+        storage,
+        folder,
+        report: first,
+        ..
+    } = backed_up_in_folder(false).await;
     // As if the process died while uploading one day: no manifest, that day's object half
     // written (a .partial), no sidecar.
     let day = Chunk::Day("2026-09-13".parse().expect("a date"));
@@ -369,13 +392,12 @@ async fn a_second_restore_brings_the_copy_up_to_date_without_duplicates() {
 
 #[tokio::test]
 async fn a_restore_loads_rows_as_stored_and_puts_the_targets_triggers_back_as_they_were() {
-    let source = test_db().await;
-    seed(&source.pool, false).await;
-    let folder = Folder::new();
-    let storage = Storage::open(&folder.location()).await;
-    back_up(&source, &storage, folder.location())
-        .await
-        .expect("backup");
+    let BackedUp {
+        source,
+        storage,
+        folder,
+        ..
+    } = backed_up_in_folder(false).await;
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
@@ -435,13 +457,12 @@ async fn a_restore_loads_rows_as_stored_and_puts_the_targets_triggers_back_as_th
 
 #[tokio::test]
 async fn a_database_with_data_not_made_by_a_restore_is_refused_unless_allowed() {
-    let source = test_db().await;
-    seed(&source.pool, false).await;
-    let folder = Folder::new();
-    let storage = Storage::open(&folder.location()).await;
-    back_up(&source, &storage, folder.location())
-        .await
-        .expect("backup");
+    let BackedUp {
+        source: _,
+        storage,
+        folder: _folder,
+        ..
+    } = backed_up_in_folder(false).await;
     let manifest = restore::load_manifest(&storage, None)
         .await
         .expect("manifest");
