@@ -46,7 +46,6 @@ struct Finished {
 #[derive(Default)]
 pub(super) struct PageWrites {
     idle: Vec<PageWriter>,
-    connections: usize,
     running: JoinSet<anyhow::Result<Finished>>,
 }
 
@@ -61,11 +60,8 @@ impl PageWrites {
     ) -> anyhow::Result<()> {
         let writer = match self.idle.pop() {
             Some(writer) => writer,
-            None if self.connections < PAGE_WRITERS => {
-                let writer = PageWriter::acquire(pool).await?;
-                self.connections += 1;
-                writer
-            }
+            // Every writer is idle or running: a failed write's was dropped with it.
+            None if self.running.len() < PAGE_WRITERS => PageWriter::acquire(pool).await?,
             None => self
                 .join_one(run, stats)
                 .await?
@@ -94,13 +90,7 @@ impl PageWrites {
         };
         // A failed write's connection is dropped (its transaction rolls back); a later page
         // may open another.
-        let done = match joined.context("a page write stopped") {
-            Ok(Ok(done)) => done,
-            Ok(Err(e)) | Err(e) => {
-                self.connections -= 1;
-                return Err(e);
-            }
-        };
+        let done = joined.context("a page write stopped")??;
         stats.write_seconds += done.seconds;
         stats.markets_changed += done.written.markets_changed;
         stats.snapshots_inserted += done.written.snapshots_inserted;
