@@ -26,7 +26,10 @@ fn main() {
     let folder = if dist.join("index.html").is_file() {
         println!("cargo:rerun-if-changed=dashboard/dist");
         println!("cargo:rustc-env=DASHBOARD_BUILT=1");
-        dist
+        // Relative: rust-embed (with `debug-embed`) resolves it against this crate's folder. An
+        // absolute path would outlive the checkout in a target dir shared between clones, and a
+        // later clone's rebuild would embed from a folder that is gone.
+        PathBuf::from("dashboard/dist")
     } else {
         // Watching the (committed) source folder notices when `dist/` appears.
         println!("cargo:rerun-if-changed=dashboard");
